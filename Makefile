@@ -1,0 +1,42 @@
+# The two commands a newcomer runs: `make demo` and `make test`. Everything else is below them.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: install demo test test-fast lint bench screenshots clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml scripts/system-deps.sh
+	bash scripts/system-deps.sh
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev,triage]'
+	# face_recognition's metadata asks for dlib built from source; dlib-bin (in the extra) provides it.
+	$(BIN)/pip install -q --no-deps face_recognition==1.3.0
+	touch $(STAMP)
+
+demo: install
+	$(BIN)/takedown demo
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+
+test: lint
+	$(BIN)/pytest -q -p no:cacheprovider
+
+test-fast: install
+	$(BIN)/pytest -q -m "not slow" -p no:cacheprovider
+
+bench: install
+	bash scripts/bench-deps.sh
+	$(BIN)/python bench/run.py
+
+screenshots: install
+	$(BIN)/python -m takedown.web.ui.screenshots docs/screenshots
+
+clean:
+	rm -rf $(VENV) .pgtest takedown-data bench/results

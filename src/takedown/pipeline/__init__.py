@@ -1,0 +1,1 @@
+"""The pipeline: the queue, the stages' wiring, the scheduler and the sweeper."""

@@ -1,0 +1,29 @@
+"""Every table of the store, imported together so that the metadata is complete."""
+
+from takedown.store.tables.accounts import ROLES, Token, User
+from takedown.store.tables.audit import AuditEvent
+from takedown.store.tables.cases import Case, Reference
+from takedown.store.tables.detections import Detection
+from takedown.store.tables.evidence import Artifact, Evidence
+from takedown.store.tables.monitoring import Media, Page, Source, page_media
+from takedown.store.tables.notices import Contact, Followup, Notice, notice_detections
+
+__all__ = [
+    "ROLES",
+    "Artifact",
+    "AuditEvent",
+    "Case",
+    "Contact",
+    "Detection",
+    "Evidence",
+    "Followup",
+    "Media",
+    "Notice",
+    "Page",
+    "Reference",
+    "Source",
+    "Token",
+    "User",
+    "notice_detections",
+    "page_media",
+]

@@ -1,0 +1,37 @@
+"""Cases and their reference media (hashes only, never the bytes)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from takedown.store.base import Base, utcnow
+
+
+class Case(Base):
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+    notes: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    references: Mapped[list[Reference]] = relationship(back_populates="case", lazy="raise")
+
+
+class Reference(Base):
+    """One original of a case, as hashes. `hashes` is takedown.matching's ReferenceHashes.to_dict()."""
+
+    __tablename__ = "references"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # image | video | hashes
+    origin: Mapped[str] = mapped_column(String(20))  # upload | hash-intake
+    sha256: Mapped[str | None] = mapped_column(String(64), index=True, default=None)
+    hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    case: Mapped[Case] = relationship(back_populates="references", lazy="raise")

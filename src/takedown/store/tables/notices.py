@@ -1,0 +1,87 @@
+"""Abuse contacts, deletion requests (notices) and their follow-up checks."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from takedown.store.base import Base, WorkItem, utcnow
+
+notice_detections = Table(
+    "notice_detections",
+    Base.metadata,
+    Column("notice_id", Integer, ForeignKey("notices.id", ondelete="CASCADE"), primary_key=True),
+    Column(
+        "detection_id", Integer, ForeignKey("detections.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class Contact(Base):
+    """An abuse address for a site, with where it came from, cached until `expires_at`."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    domain: Mapped[str] = mapped_column(String(255), index=True)
+    address: Mapped[str] = mapped_column(String(320))
+    source: Mapped[str] = mapped_column(String(40))
+    source_url: Mapped[str | None] = mapped_column(Text, default=None)
+    rank: Mapped[int] = mapped_column(default=0)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    fetched_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notice(WorkItem, Base):
+    """A deletion request. `status` is what officers see; `state` is the sending work item."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="CASCADE"), index=True, default=None
+    )
+    site: Mapped[str] = mapped_column(String(255), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="initial")  # initial|reminder|escalation
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="SET NULL"), default=None
+    )
+    channel: Mapped[str] = mapped_column(String(20), default="email")
+    to: Mapped[list[Any]] = mapped_column(default=list)
+    recipients: Mapped[list[Any]] = mapped_column(default=list)  # [{address, source, source_url}]
+    language: Mapped[str] = mapped_column(String(10), default="en")
+    jurisdiction: Mapped[str] = mapped_column(String(20), default="international")
+    subject: Mapped[str] = mapped_column(Text, default="")
+    body: Mapped[str] = mapped_column(Text, default="")
+    legal_basis: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
+    message_id: Mapped[str | None] = mapped_column(String(255), default=None)
+    priority: Mapped[float] = mapped_column(default=0.0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    approved_at: Mapped[datetime | None] = mapped_column(default=None)
+    approved_by: Mapped[str | None] = mapped_column(String(100), default=None)
+    sent_at: Mapped[datetime | None] = mapped_column(default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(default=None)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+
+
+class Followup(Base):
+    """One re-check of a reported URL."""
+
+    __tablename__ = "followups"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    notice_id: Mapped[int | None] = mapped_column(
+        ForeignKey("notices.id", ondelete="CASCADE"), index=True, default=None
+    )
+    detection_id: Mapped[int] = mapped_column(
+        ForeignKey("detections.id", ondelete="CASCADE"), index=True
+    )
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    http_status: Mapped[int | None] = mapped_column(default=None)
+    removed: Mapped[bool] = mapped_column(default=False)
+    reason: Mapped[str] = mapped_column(Text, default="")

@@ -1,0 +1,50 @@
+"""The FastAPI app factory: one codebase for the embedded and the scaled deployments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI
+from fastapi.responses import JSONResponse
+
+from takedown import __version__
+from takedown.accounts.roles import Principal
+from takedown.config import Settings
+from takedown.pipeline.runtime import Runtime
+from takedown.web import errors
+from takedown.web.api import cases, sources
+from takedown.web.deps import viewer
+
+API = "/api/v1"
+ROUTERS = [cases.router, sources.router]
+
+
+def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
+    rt = runtime or Runtime(settings)
+    app = FastAPI(
+        title="takedown",
+        version=__version__,
+        openapi_url=None,  # served below, behind a token like every other call
+        docs_url=None,
+        redoc_url=None,
+    )
+    app.state.runtime = rt
+    app.state.settings = settings
+    errors.install(app)
+
+    api = APIRouter(prefix=API)
+    for router in ROUTERS:
+        api.include_router(router)
+
+    @api.get("/openapi.json", include_in_schema=False)
+    def openapi(_: Principal = Depends(viewer)) -> JSONResponse:
+        schema: dict[str, Any] = app.openapi()
+        return JSONResponse(schema)
+
+    @api.get("/health", tags=["meta"])
+    def health(_: Principal = Depends(viewer)) -> dict[str, str]:
+        return {"status": "ok", "version": __version__}
+
+    app.include_router(api)
+    app.add_middleware(errors.BodyLimit, limit=settings.max_upload_bytes)
+    return app
