@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     smtp_from: str | None = None
     recheck_seconds: int = Field(3600, ge=1)
     renotice_seconds: int = Field(86400, ge=1)
+    # First wait before re-sending through a mail server that is down; doubles, up to an hour.
+    send_retry_seconds: float = Field(30.0, gt=0)
     chromium: str | None = None
     tsa_url: str | None = None
     # 32-byte AES-GCM key for media at rest, base64. Required in production mode.

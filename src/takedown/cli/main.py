@@ -7,7 +7,7 @@ import logging
 import click
 
 from takedown import __version__
-from takedown.cli import accounts, admin, run
+from takedown.cli import accounts, admin, demo, evidence, media, run
 
 
 @click.group()
@@ -24,7 +24,7 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     ctx.obj = {"home": home}
 
 
-for group in (run, accounts, admin):
+for group in (run, accounts, admin, media, evidence, demo):
     for command in group.COMMANDS:
         cli.add_command(command)
 

@@ -16,7 +16,7 @@ from takedown.web.app import create_app
 log = logging.getLogger(__name__)
 
 
-def _serve_http(app: FastAPI, host: str, port: int) -> None:
+def serve_http(app: FastAPI, host: str, port: int) -> None:
     # uvicorn stops on SIGTERM/SIGINT, then re-raises the signal into the handler that was set
     # before it; a no-op one lets our own clean-up (workers, database) run and exit 0.
     for sig in (signal.SIGTERM, signal.SIGINT):
@@ -36,7 +36,7 @@ def serve(ctx: click.Context, host: str, port: int) -> None:
     workers.start()
     try:
         click.echo(f"takedown serving on http://{host}:{port}/ (API at /api/v1)", err=True)
-        _serve_http(create_app(rt.settings, rt), host, port)
+        serve_http(create_app(rt.settings, rt), host, port)
     finally:
         workers.stop()
         rt.close()
@@ -50,7 +50,7 @@ def web(ctx: click.Context, host: str, port: int) -> None:
     """Run only the API and the review UI (scaled deployment)."""
     rt = runtime_from(ctx)
     try:
-        _serve_http(create_app(rt.settings, rt), host, port)
+        serve_http(create_app(rt.settings, rt), host, port)
     finally:
         rt.close()
 

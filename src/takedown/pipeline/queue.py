@@ -10,14 +10,14 @@ from huey import Huey, RedisHuey, SqliteHuey
 from takedown.config import Settings
 
 
-def make_huey(settings: Settings) -> Huey:
+def make_huey(settings: Settings, name: str = "takedown") -> Huey:
     url = settings.queue_url
     if url.startswith(("redis://", "rediss://", "unix://")):
-        huey: Huey = RedisHuey("takedown", url=url, results=False, utc=True)
+        huey: Huey = RedisHuey(name, url=url, results=False, utc=True)
     elif url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path.parent.mkdir(parents=True, exist_ok=True)
-        huey = SqliteHuey("takedown", filename=str(path), results=False, utc=True, timeout=30)
+        huey = SqliteHuey(name, filename=str(path), results=False, utc=True, timeout=30)
     else:
         raise ValueError(f"TAKEDOWN_QUEUE_URL must be sqlite:///PATH or redis://...; got {url!r}")
     return huey

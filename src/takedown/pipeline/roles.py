@@ -11,6 +11,7 @@ from huey.consumer import Consumer
 
 from takedown.pipeline.runtime import Runtime
 from takedown.pipeline.scheduler import Scheduler
+from takedown.pipeline.stages.triage import enabled as triage_enabled
 
 log = logging.getLogger(__name__)
 
@@ -34,10 +35,22 @@ class Workers:
             check_worker_health=True,
             shutdown_timeout=30,
         )
+        self.triage: _QuietConsumer | None = None
+        if triage_enabled(rt):
+            self.triage = _QuietConsumer(
+                rt.triage_huey,
+                workers=1,
+                worker_type="thread",
+                periodic=False,
+                max_delay=2.0,
+                shutdown_timeout=30,
+            )
         self.scheduler = Scheduler(rt)
 
     def start(self) -> None:
         self.consumer.start()
+        if self.triage is not None:
+            self.triage.start()
         self.scheduler.start()
         log.info(
             "workers started: %d threads, stages %s",
@@ -49,6 +62,8 @@ class Workers:
         """Stop taking work, let running tasks finish; queued tasks stay in the queue."""
         self.scheduler.stop()
         self.consumer.stop(graceful=True)
+        if self.triage is not None:
+            self.triage.stop(graceful=True)
 
 
 def wait_for_signal() -> None:

@@ -28,10 +28,12 @@ class Runtime:
         if migrate:
             upgrade(self.db)
         self.huey: Huey = make_huey(settings)
+        # Triage has its own queue and consumer, so hashing is never delayed behind it.
+        self.triage_huey: Huey = make_huey(settings, name="takedown-triage")
         self.stages: dict[str, Stage] = {}
         self._tasks: dict[str, Any] = {}
         self._services: dict[str, Any] = {}
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # building one service may ask for another
         from takedown.pipeline.wiring import register_stages
 
         register_stages(self)
@@ -45,8 +47,28 @@ class Runtime:
         run.__name__ = stage.name
         self._tasks[stage.name] = self.huey.task(name=stage.name, priority=stage.priority)(run)
 
+    def add_task(
+        self,
+        name: str,
+        fn: Callable[[Runtime, int], None],
+        priority: int = 0,
+        huey: Huey | None = None,
+    ) -> None:
+        """A plain task (no work-item state): for periodic work that the scheduler re-issues."""
+
+        def run(item_id: int) -> None:
+            try:
+                fn(self, item_id)
+            except Exception:  # logged; the scheduler issues the work again next interval
+                log.exception("task %s failed on %s", name, item_id)
+
+        run.__name__ = name
+        self._tasks[name] = (huey or self.huey).task(name=name, priority=priority)(run)
+
     def enqueue(self, stage_name: str, item_id: int) -> None:
         self._tasks[stage_name](item_id)
+
+    enqueue_task = enqueue
 
     def service(self, name: str, build: Callable[[Runtime], Any]) -> Any:
         """A per-process singleton (the matcher, the browser, ...), built on first use."""
@@ -56,7 +78,7 @@ class Runtime:
             return self._services[name]
 
     def close(self) -> None:
-        for svc in self._services.values():
+        for svc in reversed(list(self._services.values())):  # the loop closes last
             closer = getattr(svc, "close", None)
             if callable(closer):
                 try:

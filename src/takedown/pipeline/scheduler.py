@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select, update
 
 from takedown.pipeline.stage import sweep
+from takedown.pipeline.wiring import periodic_jobs
 from takedown.store.base import utcnow
 from takedown.store.tables import Source
 
@@ -76,6 +77,7 @@ class Scheduler:
         self.jobs: list[tuple[float, Callable[[Runtime], object]]] = [
             (tick, wake_due_sources),
             (float(rt.settings.sweep_seconds), sweep_all),
+            *periodic_jobs(rt),
         ]
 
     def start(self) -> None:

@@ -12,11 +12,20 @@ from takedown.accounts.roles import Principal
 from takedown.config import Settings
 from takedown.pipeline.runtime import Runtime
 from takedown.web import errors
-from takedown.web.api import cases, sources
+from takedown.web.api import cases, detections, evidence, match, notices, references, sources, stats
 from takedown.web.deps import viewer
 
 API = "/api/v1"
-ROUTERS = [cases.router, sources.router]
+ROUTERS = [
+    cases.router,
+    references.router,
+    sources.router,
+    detections.router,
+    evidence.router,
+    notices.router,
+    match.router,
+    stats.router,
+]
 
 
 def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
@@ -46,5 +55,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(api)
+    from takedown.web.ui import mount  # the review UI, served at /
+
+    mount(app, rt)
     app.add_middleware(errors.BodyLimit, limit=settings.max_upload_bytes)
     return app

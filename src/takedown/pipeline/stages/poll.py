@@ -1,4 +1,4 @@
-"""Poll stage: fetch a source, record what it found, schedule its next poll."""
+"""Poll stage: run a source's poll, ingest what it found, schedule its next poll."""
 
 from __future__ import annotations
 
@@ -6,43 +6,95 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-import httpx
+from sqlalchemy import select
 
+from takedown.extract.keywords import KeywordMatcher
+from takedown.pipeline import services
 from takedown.pipeline.stage import Stage
+from takedown.pipeline.stages.ingest import CaseKeywords, ingest_page
+from takedown.sources.base import PollContext, SourceSpec, SourceState
+from takedown.sources.registry import poll_source
 from takedown.store.base import utcnow
-from takedown.store.tables import Source
+from takedown.store.tables import Case, Source
 
 if TYPE_CHECKING:
     from takedown.pipeline.runtime import Runtime
 
 log = logging.getLogger(__name__)
+POLL_TIMEOUT = 600.0
+
+
+def case_keywords(rt: Runtime, extra: list[str]) -> CaseKeywords:
+    """Every case's keywords (and the source's own, which belong to no case)."""
+    owners: dict[str, set[int | None]] = {}
+    with rt.db.session() as s:
+        for case_id, words in s.execute(select(Case.id, Case.keywords)):
+            for w in words or []:
+                owners.setdefault(" ".join(str(w).split()), set()).add(case_id)
+    for w in extra:
+        owners.setdefault(" ".join(w.split()), set()).add(None)
+    owners.pop("", None)
+    matcher = KeywordMatcher(list(owners)) if owners else None
+    return CaseKeywords(matcher, owners)
 
 
 def run(rt: Runtime, source_id: int) -> None:
     with rt.db.session() as s:
         src = s.get(Source, source_id)
-        if src is None:
+        if src is None or src.deleted:
             return
-        url = src.url
-    error: str | None = None
+        spec = SourceSpec.from_mapping(
+            {
+                "url": src.url,
+                "kind": src.kind,
+                "interval_seconds": src.interval_seconds,
+                "render": src.render,
+                "keywords": src.keywords,
+                "language": src.language,
+                "max_depth": src.max_depth,
+            }
+        )
+        state = SourceState.from_json(src.poll_state)
+    keywords = case_keywords(rt, list(spec.keywords))
+    renderer = None
+    if spec.render == "browser":
+        browser = services.browser(rt)
+
+        async def render(url: str) -> tuple[str, str]:
+            page = await browser.render(url)
+            return page.final_url, page.html
+
+        renderer = render
+    ctx = PollContext(fetcher=services.fetcher(rt), renderer=renderer, keywords=keywords.matcher)
     try:
-        with httpx.Client(timeout=20, headers={"User-Agent": rt.settings.user_agent}) as client:
-            resp = client.get(url)
-            if resp.status_code >= 400:
-                error = f"HTTP {resp.status_code}"
-    except httpx.HTTPError as exc:
-        error = f"{type(exc).__name__}: {exc}"
-    finish(rt, source_id, error)
+        result = services.runner(rt).run(poll_source(spec, state, ctx), timeout=POLL_TIMEOUT)
+    except (
+        Exception
+    ) as exc:  # the source is tried again at its next interval, with the reason shown
+        log.warning("polling source %s failed: %s", source_id, exc)
+        finish(rt, source_id, f"{type(exc).__name__}: {exc}", None)
+        return
+    for found in result.pages:
+        try:
+            ingest_page(rt, source_id, found, keywords, spec.language)
+        except Exception:
+            # One bad page never loses the poll: the others, and the new state, are still kept.
+            log.exception("ingesting %s failed", found.url)
+    errors = "; ".join(f"{e.url}: {e.reason}" for e in result.errors[:5]) or None
+    finish(rt, source_id, errors, result.state)
 
 
-def finish(rt: Runtime, source_id: int, error: str | None) -> None:
+def finish(rt: Runtime, source_id: int, error: str | None, state: SourceState | None) -> None:
     with rt.db.session() as s:
         src = s.get(Source, source_id)
         if src is None:
             return
         now = utcnow()
         src.last_polled_at = now
-        src.last_error = error
+        src.last_error = error[:2000] if error else None
+        if state is not None:
+            state.compact()
+            src.poll_state = state.to_json()
         src.polls += 1
         src.next_poll_at = now + timedelta(seconds=src.interval_seconds)
         src.state = "idle"

@@ -61,12 +61,15 @@ class Notice(WorkItem, Base):
     status: Mapped[str] = mapped_column(String(20), default="draft", index=True)
     message_id: Mapped[str | None] = mapped_column(String(255), default=None)
     priority: Mapped[float] = mapped_column(default=0.0)
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    drafted_at: Mapped[datetime | None] = mapped_column(default=None)
     approved_at: Mapped[datetime | None] = mapped_column(default=None)
     approved_by: Mapped[str | None] = mapped_column(String(100), default=None)
     sent_at: Mapped[datetime | None] = mapped_column(default=None)
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
+    next_check_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
 
 class Followup(Base):

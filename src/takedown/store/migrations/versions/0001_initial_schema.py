@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 07:56:10.869000
+Create Date: 2026-11-21 08:10:40.831273
 """
 
 from __future__ import annotations
@@ -134,12 +134,15 @@ def upgrade() -> None:
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("message_id", sa.String(length=255), nullable=True),
         sa.Column("priority", sa.Double(), nullable=False),
+        sa.Column("detail", sa.JSON(), nullable=False),
         sa.Column("created_at", takedown.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("drafted_at", takedown.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("approved_at", takedown.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("approved_by", sa.String(length=100), nullable=True),
         sa.Column("sent_at", takedown.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("resolved_at", takedown.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("next_attempt_at", takedown.store.base.UTCDateTime(timezone=True), nullable=True),
+        sa.Column("next_check_at", takedown.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("state", sa.String(length=20), nullable=False),
         sa.Column(
             "state_changed_at", takedown.store.base.UTCDateTime(timezone=True), nullable=False
@@ -159,6 +162,9 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("notices", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_notices_case_id"), ["case_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_notices_next_check_at"), ["next_check_at"], unique=False
+        )
         batch_op.create_index(batch_op.f("ix_notices_site"), ["site"], unique=False)
         batch_op.create_index(batch_op.f("ix_notices_state"), ["state"], unique=False)
         batch_op.create_index(batch_op.f("ix_notices_status"), ["status"], unique=False)
@@ -342,14 +348,6 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_detections")),
-        sa.UniqueConstraint(
-            "case_id",
-            "page_id",
-            "media_id",
-            "reference_id",
-            "kind",
-            name=op.f("uq_detections_case_id"),
-        ),
     )
     with op.batch_alter_table("detections", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_detections_case_id"), ["case_id"], unique=False)
@@ -470,6 +468,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notices_status"))
         batch_op.drop_index(batch_op.f("ix_notices_state"))
         batch_op.drop_index(batch_op.f("ix_notices_site"))
+        batch_op.drop_index(batch_op.f("ix_notices_next_check_at"))
         batch_op.drop_index(batch_op.f("ix_notices_case_id"))
 
     op.drop_table("notices")

@@ -1,0 +1,273 @@
+"""Draft stage: one deletion request per site and case, to the right contact, in the site's language."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from takedown.audit import Event, record
+from takedown.notices.catalog import choose_language
+from takedown.notices.compose import (
+    Center,
+    DraftNotice,
+    NoticeRequest,
+    ReportedFile,
+    ReportedPage,
+    compose_escalation,
+    compose_notice,
+    compose_reminder,
+)
+from takedown.notices.contacts.discover import discover_contacts
+from takedown.notices.contacts.model import Contact as FoundContact
+from takedown.notices.contacts.model import ContactSet
+from takedown.notices.law import jurisdiction_for
+from takedown.pipeline import contacts as contact_cache
+from takedown.pipeline.detections import first_pdq
+from takedown.pipeline.stage import Stage
+from takedown.store.base import utcnow
+from takedown.store.tables import Detection, Evidence, Media, Notice, Page, notice_detections
+
+if TYPE_CHECKING:
+    from takedown.pipeline.runtime import Runtime
+
+log = logging.getLogger(__name__)
+ACTOR = "system:drafting"
+
+
+def request_draft(s: Session, case_id: int, site: str) -> Notice | None:
+    """Make sure a draft for (case, site) will be (re)composed; returns it when it needs a task."""
+    notice = s.execute(
+        select(Notice).where(
+            Notice.case_id == case_id,
+            Notice.site == site,
+            Notice.status == "draft",
+            Notice.kind == "initial",
+        )
+    ).scalar_one_or_none()
+    if notice is None:
+        notice = Notice(case_id=case_id, site=site, status="draft", state="pending")
+        s.add(notice)
+        s.flush()
+        record(s, Event("notice.create", ACTOR, "notice", notice.id, {"site": site}))
+        return notice
+    if notice.state == "idle":
+        notice.state = "pending"
+        notice.state_changed_at = utcnow()
+        return notice
+    return None
+
+
+def _claim_detections(s: Session, notice: Notice) -> list[Detection]:
+    """The case's active detections on this site that no live notice covers yet, plus its own."""
+    covered = (
+        select(notice_detections.c.detection_id)
+        .join(Notice, Notice.id == notice_detections.c.notice_id)
+        .where(Notice.status.not_in(["rejected"]), Notice.id != notice.id)
+    )
+    mine = select(notice_detections.c.detection_id).where(
+        notice_detections.c.notice_id == notice.id
+    )
+    rows = list(
+        s.execute(
+            select(Detection)
+            .where(
+                Detection.case_id == notice.case_id,
+                Detection.site == notice.site,
+                Detection.status == "active",
+                Detection.id.not_in(covered),
+            )
+            .order_by(Detection.id)
+        ).scalars()
+    )
+    already = set(s.execute(mine).scalars())
+    for det in rows:
+        if det.id not in already:
+            s.execute(insert(notice_detections).values(notice_id=notice.id, detection_id=det.id))
+    return rows
+
+
+def reported_pages(s: Session, detections: list[Detection]) -> tuple[ReportedPage, ...]:
+    pages: dict[int, tuple[str, str, list[ReportedFile]]] = {}
+    for det in detections:
+        page = s.get(Page, det.page_id)
+        if page is None:
+            continue
+        ev_ref = "pending"
+        if det.evidence_id is not None:
+            ev = s.get(Evidence, det.evidence_id)
+            ev_ref = ev.key if ev is not None else ev_ref
+        url, ref, files = pages.setdefault(page.id, (page.url, ev_ref, []))
+        if ref == "pending" and ev_ref != "pending":
+            pages[page.id] = (url, ev_ref, files)
+        media = s.get(Media, det.media_id) if det.media_id else None
+        if media is not None and media.sha256 and all(f.url != media.url for f in files):
+            pdq = first_pdq(media.hashes or {})
+            files.append(ReportedFile(url=media.url, sha256=media.sha256, pdq=pdq))
+    return tuple(ReportedPage(url=u, evidence_ref=r, files=tuple(f)) for u, r, f in pages.values())
+
+
+def _contacts(rt: Runtime, page_url: str) -> ContactSet:
+    return contact_cache.lookup(rt, page_url, discover_contacts)
+
+
+def build_request(
+    rt: Runtime,
+    s: Session,
+    notice: Notice,
+    detections: list[Detection],
+    contacts: ContactSet,
+    language: str | None = None,
+) -> NoticeRequest:
+    pages = reported_pages(s, detections)
+    first_page = s.get(Page, detections[0].page_id) if detections else None
+    host = urlsplit(pages[0].url).hostname or notice.site if pages else notice.site
+    jurisdiction = jurisdiction_for(
+        host,
+        registrar_country=contacts.registrar_country,
+        override=rt.settings.jurisdiction_override,
+    )
+    primary = contacts.primary
+    lang = language or choose_language(
+        first_page.language if first_page else None, primary.languages if primary else ()
+    )
+    return NoticeRequest(
+        site=notice.site,
+        case_ref=f"CASE-{notice.case_id:06d}",
+        pages=pages,
+        center=Center.from_settings(rt.settings),
+        jurisdiction=jurisdiction,
+        language=lang,
+        now=utcnow(),
+        recipient=primary,
+        signer=rt.settings.center_name,
+    )
+
+
+def apply(
+    notice: Notice,
+    draft: DraftNotice,
+    contacts: ContactSet,
+    recipients: list[FoundContact] | None = None,
+) -> None:
+    chosen = (
+        recipients if recipients is not None else ([contacts.primary] if contacts.primary else [])
+    )
+    notice.to = [c.address for c in chosen]
+    notice.recipients = [
+        {"address": c.address, "source": c.source, "source_url": c.found_at, "note": c.note}
+        for c in contacts.contacts
+    ]
+    notice.subject = draft.subject
+    notice.body = draft.body
+    notice.language = draft.language
+    notice.legal_basis = draft.legal_basis
+    notice.jurisdiction = draft.jurisdiction
+
+
+def run(rt: Runtime, notice_id: int) -> None:
+    with rt.db.session() as s:
+        notice = s.get(Notice, notice_id)
+        if notice is None or notice.status != "draft":
+            return
+        dets = _claim_detections(s, notice) if notice.kind == "initial" else _covered(s, notice)
+        page_url = dets[0].page_url if dets else f"https://{notice.site}/"
+    contacts = _contacts(rt, page_url)
+    with rt.db.session() as s:
+        notice = s.get(Notice, notice_id)
+        if notice is None or notice.status != "draft":
+            return
+        dets = _covered(s, notice)
+        if not dets:
+            notice.state = "idle"
+            notice.error = "no active detection left to report"
+            return
+        req = build_request(rt, s, notice, dets, contacts)
+        draft = _compose(s, notice, req)
+        preset = list(notice.to or [])
+        apply(notice, draft, contacts, _escalation_recipients(notice, contacts))
+        if notice.kind != "initial" and preset:
+            notice.to = (
+                preset  # a reminder goes to the same people; an escalation to the one chosen
+            )
+        notice.priority = max(d.priority for d in dets)
+        notice.drafted_at = notice.drafted_at or utcnow()
+        notice.state = "idle"
+        notice.error = None if notice.to else "no abuse contact found: add a recipient by hand"
+        notice.state_changed_at = utcnow()
+        record(
+            s,
+            Event(
+                "notice.draft",
+                ACTOR,
+                "notice",
+                notice.id,
+                {"language": notice.language, "to": notice.to, "detections": [d.id for d in dets]},
+            ),
+        )
+
+
+def _covered(s: Session, notice: Notice) -> list[Detection]:
+    return list(
+        s.execute(
+            select(Detection)
+            .join(notice_detections, notice_detections.c.detection_id == Detection.id)
+            .where(notice_detections.c.notice_id == notice.id)
+            .order_by(Detection.id)
+        ).scalars()
+    )
+
+
+def _root(s: Session, notice: Notice) -> Notice:
+    root = notice
+    while root.parent_id is not None:
+        parent = s.get(Notice, root.parent_id)
+        if parent is None:
+            break
+        root = parent
+    return root
+
+
+def _compose(s: Session, notice: Notice, req: NoticeRequest) -> DraftNotice:
+    if notice.kind == "initial":
+        return compose_notice(req)
+    root = _root(s, notice)
+    first_sent = root.sent_at or root.created_at
+    if notice.kind == "reminder":
+        return compose_reminder(
+            req, first_sent_at=first_sent, first_message_id=root.message_id or ""
+        )
+    role: Any = (notice.detail or {}).get("escalation_role", "registrar")
+    return compose_escalation(
+        req, role=role, first_sent_at=first_sent, first_message_id=root.message_id
+    )
+
+
+def _escalation_recipients(notice: Notice, contacts: ContactSet) -> list[FoundContact] | None:
+    if notice.kind != "escalation":
+        return None
+    for source in ("rdap-network", "rdap-registrar"):
+        found = list(contacts.by_source(source))
+        if found and found[0].address not in (notice.to or []):
+            return found[:1]
+    return None
+
+
+def rerender(rt: Runtime, s: Session, notice: Notice, language: str) -> None:
+    """Compose the draft again in `language` (the officer's language switch)."""
+    dets = _covered(s, notice)
+    if not dets:
+        raise ValueError("the notice covers no detection")
+    contacts = _contacts(rt, dets[0].page_url)
+    req = build_request(rt, s, notice, dets, contacts, language=language)
+    draft = _compose(s, notice, req)
+    to = list(notice.to)
+    apply(notice, draft, contacts)
+    notice.to = to  # the officer's choice of recipients survives a language switch
+
+
+def stage() -> Stage:
+    return Stage(name="draft", model=Notice, ready="pending", working="drafting", run=run)

@@ -1,0 +1,143 @@
+"""The officer's side of a deletion request: edit, switch language, approve (which sends), reject.
+
+Nothing is sent without `approve`; every step is audited with the officer's identity.
+"""
+
+from __future__ import annotations
+
+from takedown.accounts.roles import Principal, allows
+from takedown.audit import Event, record
+from takedown.notices.catalog import SUPPORTED_LANGUAGES
+from takedown.notices.contacts.model import is_email
+from takedown.notices.states import InvalidTransition, is_editable, transition
+from takedown.pipeline.runtime import Runtime
+from takedown.pipeline.stage import Stage, execute
+from takedown.pipeline.stages import draft as drafting
+from takedown.pipeline.stages.send import prepare
+from takedown.store.base import utcnow
+from takedown.store.tables import Notice
+
+
+class WorkflowError(ValueError):
+    """The action does not fit the notice's state, or a value is wrong; the message says which."""
+
+
+def _officer(who: Principal) -> None:
+    if not allows(who.role, "officer"):
+        raise PermissionError("this needs the officer role")
+
+
+def _load(rt: Runtime, notice_id: int) -> Notice:
+    with rt.db.session() as s:
+        n = s.get(Notice, notice_id)
+        if n is None:
+            raise LookupError(f"notice {notice_id} not found")
+        return n
+
+
+def edit_draft(
+    rt: Runtime,
+    notice_id: int,
+    who: Principal,
+    *,
+    to: list[str] | None = None,
+    language: str | None = None,
+    subject: str | None = None,
+    body: str | None = None,
+) -> Notice:
+    _officer(who)
+    with rt.db.session() as s:
+        n = s.get(Notice, notice_id)
+        if n is None:
+            raise LookupError(f"notice {notice_id} not found")
+        if not is_editable(n.status):
+            raise WorkflowError(f"only a draft can be edited; this notice is {n.status}")
+        changed: list[str] = []
+        if to is not None:
+            bad = [a for a in to if not is_email(a)]
+            if bad or not to:
+                raise WorkflowError(f"not e-mail addresses: {', '.join(bad) or '(none given)'}")
+            n.to = list(dict.fromkeys(to))
+            changed.append("to")
+        if language is not None:
+            if language not in SUPPORTED_LANGUAGES:
+                raise WorkflowError(f"unsupported language {language!r}")
+            n.language = language
+            changed.append("language")
+        if subject is not None:
+            if not subject.strip():
+                raise WorkflowError("the subject may not be empty")
+            n.subject = subject
+            changed.append("subject")
+        if body is not None:
+            if not body.strip():
+                raise WorkflowError("the body may not be empty")
+            n.body = body
+            changed.append("body")
+        record(s, Event("notice.edit", who.actor, "notice", n.id, {"fields": changed}))
+        return n
+
+
+def rerender(rt: Runtime, notice_id: int, who: Principal, language: str) -> Notice:
+    _officer(who)
+    if language not in SUPPORTED_LANGUAGES:
+        raise WorkflowError(f"unsupported language {language!r}")
+    with rt.db.session() as s:
+        n = s.get(Notice, notice_id)
+        if n is None:
+            raise LookupError(f"notice {notice_id} not found")
+        if not is_editable(n.status):
+            raise WorkflowError(f"only a draft can be re-rendered; this notice is {n.status}")
+        try:
+            drafting.rerender(rt, s, n, language)
+        except ValueError as exc:
+            raise WorkflowError(str(exc)) from exc
+        record(s, Event("notice.rerender", who.actor, "notice", n.id, {"language": language}))
+        return n
+
+
+def approve(rt: Runtime, notice_id: int, who: Principal) -> Notice:
+    """Approve and send at once; on a mail-server failure the notice is `failed` and retried."""
+    _officer(who)
+    with rt.db.session() as s:
+        n = s.get(Notice, notice_id)
+        if n is None:
+            raise LookupError(f"notice {notice_id} not found")
+        if not n.to:
+            raise WorkflowError("the notice has no recipient")
+        try:
+            n.status = transition(n.status, "approved").value
+        except InvalidTransition as exc:
+            raise WorkflowError(str(exc)) from exc
+        n.approved_at, n.approved_by = utcnow(), who.actor
+        if rt.settings.smtp_from:
+            prepare(n, rt.settings.smtp_from)
+        n.state, n.state_changed_at, n.attempts = "queued", utcnow(), 0
+        record(
+            s,
+            Event(
+                "notice.approve",
+                who.actor,
+                "notice",
+                n.id,
+                {"to": n.to, "message_id": n.message_id},
+            ),
+        )
+    stage: Stage = rt.stages["send"]
+    execute(rt, stage, notice_id)
+    return _load(rt, notice_id)
+
+
+def reject(rt: Runtime, notice_id: int, who: Principal, reason: str = "") -> Notice:
+    _officer(who)
+    with rt.db.session() as s:
+        n = s.get(Notice, notice_id)
+        if n is None:
+            raise LookupError(f"notice {notice_id} not found")
+        try:
+            n.status = transition(n.status, "rejected").value
+        except InvalidTransition as exc:
+            raise WorkflowError(str(exc)) from exc
+        n.state, n.state_changed_at = "done", utcnow()
+        record(s, Event("notice.reject", who.actor, "notice", n.id, {"reason": reason[:500]}))
+        return n

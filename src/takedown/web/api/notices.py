@@ -1,0 +1,147 @@
+"""Notices (deletion requests): list, edit a draft, approve (which sends), reject."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, status
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown.accounts.roles import Principal
+from takedown.pipeline.runtime import Runtime
+from takedown.review import notices as workflow
+from takedown.store.tables import Notice, notice_detections
+from takedown.web.api.common import Out, Strict, get_or_404
+from takedown.web.deps import db_session, officer, runtime, viewer
+
+router = APIRouter(prefix="/notices", tags=["notices"])
+Status = Literal["draft", "approved", "sent", "failed", "resolved", "rejected"]
+
+
+class NoticeOut(Out):
+    id: int
+    case_id: int | None
+    detection_ids: list[int]
+    kind: str
+    parent_id: int | None
+    site: str
+    channel: str
+    to: list[str]
+    recipients: list[dict[str, Any]]
+    language: str
+    jurisdiction: str
+    subject: str
+    body: str
+    legal_basis: str
+    status: str
+    error: str | None
+    message_id: str | None
+    priority: float
+    created_at: datetime
+    drafted_at: datetime | None
+    approved_at: datetime | None
+    approved_by: str | None
+    sent_at: datetime | None
+    resolved_at: datetime | None
+
+
+class NoticePatch(Strict):
+    to: list[str] | None = Field(default=None, min_length=1, max_length=20)
+    language: str | None = Field(default=None, max_length=10)
+    subject: str | None = Field(default=None, max_length=1000)
+    body: str | None = Field(default=None, max_length=100_000)
+
+
+class Rejection(Strict):
+    reason: str = Field(default="", max_length=500)
+
+
+def notice_out(s: Session, n: Notice) -> NoticeOut:
+    ids = s.execute(
+        select(notice_detections.c.detection_id).where(notice_detections.c.notice_id == n.id)
+    ).scalars()
+    data = {k: getattr(n, k) for k in NoticeOut.model_fields if k != "detection_ids"}
+    return NoticeOut(**data, detection_ids=sorted(ids))
+
+
+@contextmanager
+def _workflow_errors() -> Iterator[None]:
+    try:
+        yield
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except PermissionError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+    except workflow.WorkflowError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+@router.get("", response_model=list[NoticeOut])
+def list_notices(
+    status: Status | None = None,
+    case_id: int | None = None,
+    s: Session = Depends(db_session),
+    _: Principal = Depends(viewer),
+) -> list[NoticeOut]:
+    q = select(Notice)
+    if status is not None:
+        q = q.where(Notice.status == status)
+    if case_id is not None:
+        q = q.where(Notice.case_id == case_id)
+    rows = s.execute(q.order_by(Notice.priority.desc(), Notice.id)).scalars()
+    return [notice_out(s, n) for n in rows]
+
+
+@router.get("/{notice_id}", response_model=NoticeOut)
+def get_notice(
+    notice_id: int, s: Session = Depends(db_session), _: Principal = Depends(viewer)
+) -> NoticeOut:
+    return notice_out(s, get_or_404(s, Notice, notice_id, "notice"))
+
+
+def _fresh(rt: Runtime, notice_id: int) -> NoticeOut:
+    with rt.db.session() as s:
+        return notice_out(s, get_or_404(s, Notice, notice_id, "notice"))
+
+
+@router.patch("/{notice_id}", response_model=NoticeOut)
+def edit_notice(
+    notice_id: int,
+    body: NoticePatch,
+    rt: Runtime = Depends(runtime),
+    who: Principal = Depends(officer),
+) -> NoticeOut:
+    with _workflow_errors():
+        if body.language is not None and body.subject is None and body.body is None:
+            workflow.rerender(rt, notice_id, who, body.language)  # a language switch re-renders
+            if body.to is not None:
+                workflow.edit_draft(rt, notice_id, who, to=body.to)
+        else:
+            workflow.edit_draft(rt, notice_id, who, **body.model_dump(exclude_none=True))
+    return _fresh(rt, notice_id)
+
+
+@router.post("/{notice_id}/approve", response_model=NoticeOut)
+def approve_notice(
+    notice_id: int, rt: Runtime = Depends(runtime), who: Principal = Depends(officer)
+) -> NoticeOut:
+    with _workflow_errors():
+        workflow.approve(rt, notice_id, who)
+    return _fresh(rt, notice_id)
+
+
+@router.post("/{notice_id}/reject", response_model=NoticeOut)
+def reject_notice(
+    notice_id: int,
+    body: Rejection | None = None,
+    rt: Runtime = Depends(runtime),
+    who: Principal = Depends(officer),
+) -> NoticeOut:
+    with _workflow_errors():
+        workflow.reject(rt, notice_id, who, body.reason if body else "")
+    return _fresh(rt, notice_id)

@@ -1,0 +1,142 @@
+"""Reference intake: an original is hashed in memory and discarded; or only its hashes arrive."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
+from pydantic import Field
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown.accounts.roles import Principal
+from takedown.audit import Event, record
+from takedown.matching.hashes import ReferenceHashes
+from takedown.matching.hashing import hash_reference
+from takedown.media.errors import MediaError
+from takedown.pipeline import services
+from takedown.pipeline.runtime import Runtime
+from takedown.store.tables import Case, Reference
+from takedown.web.api.common import Out, Strict, get_or_404
+from takedown.web.api.uploads import read_upload
+from takedown.web.deps import db_session, officer, runtime, viewer
+
+router = APIRouter(prefix="/cases/{case_id}/references", tags=["references"])
+
+
+class HashIntake(Strict):
+    algorithm: Literal["pdq", "vpdq", "sha256", "md5"]
+    hashes: list[str] = Field(min_length=1, max_length=100_000)
+
+
+class ReferenceOut(Out):
+    id: int
+    case_id: int
+    kind: str
+    origin: str
+    sha256: str | None
+    hashes: dict[str, Any]
+    created_at: datetime
+
+
+def summary(h: dict[str, Any]) -> dict[str, Any]:
+    """What the API shows of a reference's hashes (descriptors stay inside)."""
+    pdq = h.get("pdq") or []
+    return {
+        "sha256": h.get("sha256"),
+        "md5": h.get("md5"),
+        "pdq": pdq[0][0] if pdq else None,
+        "pdq_quality": pdq[0][1] if pdq else None,
+        "pdq_variants": len(pdq),
+        "vpdq_frames": len(h.get("vpdq") or []),
+        "local_features": bool(h.get("features")),
+    }
+
+
+def _out(ref: Reference) -> ReferenceOut:
+    return ReferenceOut(
+        id=ref.id,
+        case_id=ref.case_id,
+        kind=ref.kind,
+        origin=ref.origin,
+        sha256=ref.sha256,
+        hashes=summary(ref.hashes),
+        created_at=ref.created_at,
+    )
+
+
+def store_reference(
+    s: Session, rt: Runtime, case_id: int, hashes: ReferenceHashes, origin: str, who: Principal
+) -> Reference:
+    data = hashes.to_dict()
+    ref = Reference(
+        case_id=case_id, kind=hashes.kind, origin=origin, sha256=hashes.sha256, hashes=data
+    )
+    s.add(ref)
+    s.flush()
+    record(
+        s,
+        Event(
+            "reference.create",
+            who.actor,
+            "reference",
+            ref.id,
+            {"case": case_id, "origin": origin, "kind": hashes.kind, "sha256": hashes.sha256},
+        ),
+    )
+    services.matcher(rt).add(ref.id, case_id, data)
+    return ref
+
+
+@router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferenceOut)
+async def upload_reference(
+    case_id: int,
+    request: Request,
+    rt: Runtime = Depends(runtime),
+    who: Principal = Depends(officer),
+) -> ReferenceOut:
+    with rt.db.session() as s:
+        get_or_404(s, Case, case_id, "case")
+    upload = await read_upload(request)
+    try:
+        hashes = await run_in_threadpool(hash_reference, upload.data, services.hash_limits(rt))
+    except MediaError as exc:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY, f"cannot hash the file: {exc}"
+        ) from exc
+    finally:
+        del upload  # the original's bytes go no further than this request
+    with rt.db.session() as s:
+        return _out(store_reference(s, rt, case_id, hashes, "upload", who))
+
+
+@router.post("/hashes", status_code=status.HTTP_201_CREATED, response_model=list[ReferenceOut])
+def hash_intake(
+    case_id: int,
+    body: HashIntake,
+    rt: Runtime = Depends(runtime),
+    who: Principal = Depends(officer),
+) -> list[ReferenceOut]:
+    """Hash-only intake: PDQ, vPDQ, SHA-256 or MD5 computed on the victim's own device.
+
+    PDQ, SHA-256 and MD5 make one reference per hash; vPDQ lines are the frames of one video.
+    """
+    groups = [body.hashes] if body.algorithm == "vpdq" else [[h] for h in body.hashes]
+    try:
+        parsed = [ReferenceHashes.from_hashes(body.algorithm, g) for g in groups]
+    except ValueError as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+    with rt.db.session() as s:
+        get_or_404(s, Case, case_id, "case")
+        return [_out(store_reference(s, rt, case_id, h, "hash-intake", who)) for h in parsed]
+
+
+@router.get("", response_model=list[ReferenceOut])
+def list_references(
+    case_id: int, s: Session = Depends(db_session), _: Principal = Depends(viewer)
+) -> list[ReferenceOut]:
+    get_or_404(s, Case, case_id, "case")
+    rows = s.execute(select(Reference).where(Reference.case_id == case_id).order_by(Reference.id))
+    return [_out(r) for r in rows.scalars()]
