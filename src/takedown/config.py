@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     queue_url: str = ""
     proxy: str | None = None
     rdap_bootstrap_url: str | None = None
+    # IANA-format ipv4.json/ipv6.json for the hosting network's abuse contact (default: bundled).
+    rdap_ip_bootstrap_urls: list[str] = Field(default_factory=list)
     smtp_url: str | None = None
     smtp_from: str | None = None
     recheck_seconds: int = Field(3600, ge=1)
@@ -67,6 +69,13 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
     max_image_pixels: int = Field(64_000_000, ge=1)
     user_agent: str = "takedown/0.1 (+abuse-report-bot)"
+    # Bounds on every request to the monitored web: a slow or hostile site is cut off here.
+    fetch_connect_timeout: float = Field(10.0, gt=0)
+    fetch_read_timeout: float = Field(20.0, gt=0)
+    fetch_total_timeout: float = Field(60.0, gt=0)
+    fetch_retries: int = Field(2, ge=0, le=10)
+    fetch_per_host_concurrency: int = Field(4, ge=1, le=64)
+    fetch_per_host_interval: float = Field(0.0, ge=0)
     # Origins ("http://127.0.0.1:8765") exempt from the SSRF guard: the demo web, test webs and
     # configured infrastructure. Everything else that is not a public address is refused.
     fetch_allow: list[str] = Field(default_factory=list)

@@ -120,6 +120,8 @@ def demo_settings(home: Path, web: DemoWeb, smtp_url: str) -> Settings:
         recheck_seconds=15,
         renotice_seconds=600,
         jurisdiction_override="kr",
+        rdap_bootstrap_url=f"{web.origin}/rdap/dns.json",
+        rdap_ip_bootstrap_urls=[f"{web.origin}/rdap/ipv4.json"],
     )
 
 

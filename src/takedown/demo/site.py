@@ -89,6 +89,9 @@ class DemoWeb:
                 )
                 xml = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Demo board</title>{items}</channel></rss>'
                 return 200, "application/rss+xml", xml.encode()
+            if path in ("/rdap/dns.json", "/rdap/ipv4.json"):
+                # Empty bootstraps: the demo never asks a real RDAP server anything.
+                return 200, "application/json", b'{"version": "1.0", "services": []}'
             if path == "/contact":
                 body = f'<h1>Contact</h1><p>To report content: <a href="mailto:{ABUSE}">{ABUSE}</a></p>'
                 return 200, "text/html; charset=utf-8", _doc("Contact", body)

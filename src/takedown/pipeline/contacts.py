@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, cast
@@ -15,7 +16,7 @@ from takedown.notices.contacts.discover import site_key
 from takedown.notices.contacts.model import Contact as FoundContact
 from takedown.notices.contacts.model import ContactSet, ContactSource
 from takedown.notices.contacts.rdap import (
-    DomainBootstrap,
+    IpBootstrap,
     RdapClient,
     bundled_domain_bootstrap,
     load_domain_bootstrap,
@@ -42,24 +43,41 @@ def infra_fetcher(rt: Runtime) -> tuple[Fetcher, RdapClient]:
 
     async def make(r: Runtime) -> _Infra:
         allow = list(r.settings.fetch_allow)
+        configured = [u for u in (r.settings.rdap_bootstrap_url, *r.settings.rdap_ip_bootstrap_urls) if u]
+        limits = services.fetch_limits(r.settings)
+        plain = Fetcher(guard=UrlGuard(allow=[*allow, *{_origin(u) for u in configured}]),
+                        proxy=r.settings.proxy, user_agent=r.settings.user_agent, limits=limits)
         url = r.settings.rdap_bootstrap_url
-        plain = Fetcher(
-            guard=UrlGuard(allow=[*allow, _origin(url)] if url else allow),
-            proxy=r.settings.proxy,
-            user_agent=r.settings.user_agent,
-        )
-        boot: DomainBootstrap = (
-            await load_domain_bootstrap(plain, url) if url else bundled_domain_bootstrap()
-        )
-        await plain.aclose()
-        # A configured bootstrap names the center's own RDAP servers: infrastructure, exempt.
-        servers = {_origin(u) for urls in boot.services.values() for u in urls} if url else set()
-        guard = UrlGuard(allow=[*allow, *sorted(servers), *([_origin(url)] if url else [])])
-        fetcher = Fetcher(guard=guard, proxy=r.settings.proxy, user_agent=r.settings.user_agent)
-        return _Infra(fetcher, RdapClient(fetcher, boot))
+        try:
+            boot = await load_domain_bootstrap(plain, url) if url else bundled_domain_bootstrap()
+            ips = await _ip_bootstrap(plain, r.settings.rdap_ip_bootstrap_urls)
+        finally:
+            await plain.aclose()
+        # Configured bootstraps name the center's own RDAP servers: infrastructure, exempt.
+        servers: set[str] = {_origin(u) for u in configured}
+        if url:
+            servers |= {_origin(u) for urls in boot.services.values() for u in urls}
+        if ips is not None and r.settings.rdap_ip_bootstrap_urls:
+            servers |= {_origin(u) for _net, urls in ips.services for u in urls}
+        guard = UrlGuard(allow=[*allow, *sorted(servers)])
+        fetcher = Fetcher(guard=guard, proxy=r.settings.proxy, user_agent=r.settings.user_agent,
+                          limits=limits)
+        return _Infra(fetcher, RdapClient(fetcher, boot, ips))
 
     infra: _Infra = services.on_loop(rt, "rdap", make)
     return infra.fetcher, infra.rdap
+
+
+async def _ip_bootstrap(fetcher: Fetcher, urls: list[str]) -> IpBootstrap | None:
+    if not urls:
+        return None  # RdapClient falls back to the bundled snapshot
+    documents = []
+    for url in urls:
+        resp = await fetcher.get(url, kind="text")
+        if resp.status != 200:
+            raise ValueError(f"RDAP IP bootstrap {url} answered {resp.status}")
+        documents.append(json.loads(resp.content))
+    return IpBootstrap.from_json(*documents)
 
 
 class _Infra:

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from takedown.fetch.browser import Browser, BrowserConfig
 from takedown.fetch.guard import UrlGuard
-from takedown.fetch.http import Fetcher
+from takedown.config import Settings
+from takedown.fetch.http import Fetcher, FetchLimits
 from takedown.matching.engine import Matcher
 from takedown.matching.hashes import ReferenceHashes
 from takedown.matching.hashing import HashLimits
@@ -61,10 +62,22 @@ def fetcher(rt: Runtime) -> Fetcher:
     g = guard(rt)
 
     async def make(r: Runtime) -> Fetcher:
-        return Fetcher(guard=g, proxy=r.settings.proxy, user_agent=r.settings.user_agent)
+        return Fetcher(guard=g, proxy=r.settings.proxy, user_agent=r.settings.user_agent,
+                       limits=fetch_limits(r.settings))
 
     f: Fetcher = on_loop(rt, "fetcher", make)
     return f
+
+
+def fetch_limits(settings: Settings) -> FetchLimits:
+    return FetchLimits(
+        connect_timeout=settings.fetch_connect_timeout,
+        read_timeout=settings.fetch_read_timeout,
+        total_timeout=settings.fetch_total_timeout,
+        retries=settings.fetch_retries,
+        per_host_concurrency=settings.fetch_per_host_concurrency,
+        per_host_interval=settings.fetch_per_host_interval,
+    )
 
 
 def browser(rt: Runtime) -> Browser:

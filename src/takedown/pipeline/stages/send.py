@@ -70,6 +70,8 @@ def run(rt: Runtime, notice_id: int) -> None:
         if n.parent_id is not None:
             parent = s.get(Notice, n.parent_id)
             parent_mid = parent.message_id if parent else None
+        if n.status == "failed":
+            n.status = transition(n.status, "approved").value  # a retry is approved again
         prepare(n, settings.smtp_from)
         message = build_message(
             _draft_of(n, parent_mid), sender=settings.smtp_from, to=n.to, message_id=n.message_id
@@ -85,7 +87,7 @@ def run(rt: Runtime, notice_id: int) -> None:
         n = s.get(Notice, notice_id)
         if n is None:
             return
-        n.status = transition(n.status, "sent").value if n.status != "sent" else "sent"
+        n.status = transition(n.status, "sent").value
         n.sent_at = utcnow()
         n.state, n.error, n.next_attempt_at = "done", None, None
         n.state_changed_at = utcnow()

@@ -1,0 +1,130 @@
+"""Monitoring end to end: each source kind finds a newly published post and its matching media,
+and GET /detections lists them with media_url as the page links it. Hostile sites harm nothing."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+
+from takedown.config import Settings
+from takedown.pipeline.runtime import Runtime
+from takedown.web.app import create_app
+from tests.conftest import auth
+from tests.sites import TestWeb
+from tests.sites.media import sample_image
+from tests.support.drain import poll_now
+
+KEYWORD = "zorblat"
+
+
+def _jpeg(img: Image.Image, quality: int = 90) -> bytes:
+    buf = io.BytesIO()
+    img.convert("RGB").save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+@pytest.fixture
+def web() -> Iterator[TestWeb]:
+    with TestWeb(drip_interval=0.5) as w:
+        yield w
+
+
+@pytest.fixture
+def rt(tmp_path: Path, web: TestWeb) -> Iterator[Runtime]:
+    r = Runtime(
+        Settings(
+            home=tmp_path / "home",
+            fetch_allow=[web.origin],
+            fetch_total_timeout=4.0,
+            fetch_read_timeout=2.0,
+            fetch_retries=0,
+        )
+    )
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def api(rt: Runtime) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    from takedown.accounts.tokens import create_token
+
+    with rt.db.session() as s:
+        token = create_token(s, "officer", "t")[1]
+    with TestClient(create_app(rt.settings, rt)) as c:
+        yield c, auth(token)
+
+
+def _case_with_reference(c: TestClient, h: dict[str, str], original: Image.Image) -> int:
+    case = c.post("/api/v1/cases", json={"name": "c1", "keywords": [KEYWORD]}, headers=h).json()
+    files = {"file": ("ref.jpg", _jpeg(original, 95), "image/jpeg")}
+    r = c.post(f"/api/v1/cases/{case['id']}/references", files=files, headers=h)
+    assert r.status_code == 201, r.text
+    return int(case["id"])
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("site", ["board", "feed", "sitemap", "search"])
+def test_each_source_kind_finds_a_new_post_and_its_matching_media(
+    site: str, web: TestWeb, rt: Runtime, api: tuple[TestClient, dict[str, str]]
+) -> None:
+    c, h = api
+    original = sample_image(40, 3, size=480)
+    case_id = _case_with_reference(c, h, original)
+    body = {
+        "url": web.source_url(site),
+        "kind": site if site != "board" else "page",
+        "interval_seconds": 60,
+        "max_depth": 1,
+    }
+    assert c.post("/api/v1/sources", json=body, headers=h).status_code == 201
+    web.publish(site, body=f"old news {KEYWORD}", images=1)
+    poll_now(rt, skip={"capture"})
+    before = {d["page_url"] for d in c.get("/api/v1/detections", headers=h).json()}
+
+    copy = _jpeg(original.resize((360, 360 * original.height // original.width)), 70)
+    post = web.publish(site, body=f"fresh upload {KEYWORD}", images=1, image_bytes=[copy])
+    poll_now(rt, skip={"capture"})
+    found = c.get(f"/api/v1/detections?case_id={case_id}", headers=h).json()
+    new = [d for d in found if d["page_url"] == post.url]
+    assert post.url not in before
+    media = [d for d in new if d["kind"] == "image"]
+    assert len(media) == 1, found
+    assert media[0]["media_url"] == post.media_urls[1]  # the copy, as the page links it
+    assert media[0]["algorithm"] in ("pdq", "sha256", "md5") and media[0]["distance"] <= 31
+    assert any(d["kind"] == "text" and d["algorithm"] == "keyword" for d in new)
+    # The unrelated sample image on the same post is not a detection.
+    assert all(d["media_url"] != post.media_urls[0] for d in found)
+
+
+@pytest.mark.slow
+def test_hostile_sites_cause_no_crash_and_no_private_request(
+    web: TestWeb, rt: Runtime, api: tuple[TestClient, dict[str, str]]
+) -> None:
+    c, h = api
+    original = sample_image(41, 5, size=480)
+    _case_with_reference(c, h, original)
+    for site, kind in (("board", "page"), ("feed", "feed"), ("sitemap", "sitemap")):
+        web.publish_hostile(site)
+        c.post(
+            "/api/v1/sources",
+            json={"url": web.source_url(site), "kind": kind, "interval_seconds": 60},
+            headers=h,
+        )
+    poll_now(rt, skip={"capture"})
+    assert web.canary.requests() == []
+    sources = c.get("/api/v1/sources", headers=h).json()
+    assert all(s["state"] == "idle" and s["last_polled_at"] for s in sources)
+
+    copy = _jpeg(original, 60)
+    post = web.publish("board", body="later post", images=0, image_bytes=[copy])
+    poll_now(rt, skip={"capture"})
+    found = c.get("/api/v1/detections", headers=h).json()
+    assert any(d["page_url"] == post.url and d["kind"] == "image" for d in found)
+    assert web.canary.requests() == []
+    paths = [r.path for r in web.requests()]
+    assert not any("169.254" in p or "10.0.0.1" in p or "passwd" in p for p in paths)
