@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     fetch_retries: int = Field(2, ge=0, le=10)
     fetch_per_host_concurrency: int = Field(4, ge=1, le=64)
     fetch_per_host_interval: float = Field(0.0, ge=0)
+    # Pages one poll of one source may fetch; the rest wait for the next poll.
+    poll_page_budget: int = Field(50, ge=1, le=10_000)
     # Origins ("http://127.0.0.1:8765") exempt from the SSRF guard: the demo web, test webs and
     # configured infrastructure. Everything else that is not a public address is refused.
     fetch_allow: list[str] = Field(default_factory=list)

@@ -160,6 +160,13 @@ def test_requests_from_detection_to_resolution(
         assert CASE_NAME not in body and CASE_NAME not in str(n["subject"])
     assert smtp.mailbox.messages == [], "nothing may be sent before approval"
 
+    # The officer's language switch re-renders the draft from the template.
+    es = c.patch(f"/api/v1/notices/{notices['es']['id']}", json={"language": "en"}, headers=h)
+    assert es.status_code == 200, es.text
+    assert es.json()["language"] == "en" and es.json()["subject"] != notices["es"]["subject"]
+    assert es.json()["to"] == ["noc@hosting.test"]
+    assert sites["es"].url("/m/1.jpg") in es.json()["body"]
+
     # Approval sends exactly one e-mail, with the Message-ID the notice records.
     sent = c.post(f"/api/v1/notices/{notices['ko']['id']}/approve", headers=h).json()
     assert sent["status"] == "sent" and sent["sent_at"]

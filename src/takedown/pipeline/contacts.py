@@ -43,10 +43,16 @@ def infra_fetcher(rt: Runtime) -> tuple[Fetcher, RdapClient]:
 
     async def make(r: Runtime) -> _Infra:
         allow = list(r.settings.fetch_allow)
-        configured = [u for u in (r.settings.rdap_bootstrap_url, *r.settings.rdap_ip_bootstrap_urls) if u]
+        configured = [
+            u for u in (r.settings.rdap_bootstrap_url, *r.settings.rdap_ip_bootstrap_urls) if u
+        ]
         limits = services.fetch_limits(r.settings)
-        plain = Fetcher(guard=UrlGuard(allow=[*allow, *{_origin(u) for u in configured}]),
-                        proxy=r.settings.proxy, user_agent=r.settings.user_agent, limits=limits)
+        plain = Fetcher(
+            guard=UrlGuard(allow=[*allow, *{_origin(u) for u in configured}]),
+            proxy=r.settings.proxy,
+            user_agent=r.settings.user_agent,
+            limits=limits,
+        )
         url = r.settings.rdap_bootstrap_url
         try:
             boot = await load_domain_bootstrap(plain, url) if url else bundled_domain_bootstrap()
@@ -60,8 +66,9 @@ def infra_fetcher(rt: Runtime) -> tuple[Fetcher, RdapClient]:
         if ips is not None and r.settings.rdap_ip_bootstrap_urls:
             servers |= {_origin(u) for _net, urls in ips.services for u in urls}
         guard = UrlGuard(allow=[*allow, *sorted(servers)])
-        fetcher = Fetcher(guard=guard, proxy=r.settings.proxy, user_agent=r.settings.user_agent,
-                          limits=limits)
+        fetcher = Fetcher(
+            guard=guard, proxy=r.settings.proxy, user_agent=r.settings.user_agent, limits=limits
+        )
         return _Infra(fetcher, RdapClient(fetcher, boot, ips))
 
     infra: _Infra = services.on_loop(rt, "rdap", make)

@@ -9,9 +9,9 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from takedown.config import Settings
 from takedown.fetch.browser import Browser, BrowserConfig
 from takedown.fetch.guard import UrlGuard
-from takedown.config import Settings
 from takedown.fetch.http import Fetcher, FetchLimits
 from takedown.matching.engine import Matcher
 from takedown.matching.hashes import ReferenceHashes
@@ -62,8 +62,12 @@ def fetcher(rt: Runtime) -> Fetcher:
     g = guard(rt)
 
     async def make(r: Runtime) -> Fetcher:
-        return Fetcher(guard=g, proxy=r.settings.proxy, user_agent=r.settings.user_agent,
-                       limits=fetch_limits(r.settings))
+        return Fetcher(
+            guard=g,
+            proxy=r.settings.proxy,
+            user_agent=r.settings.user_agent,
+            limits=fetch_limits(r.settings),
+        )
 
     f: Fetcher = on_loop(rt, "fetcher", make)
     return f

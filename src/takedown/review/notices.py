@@ -82,6 +82,13 @@ def rerender(rt: Runtime, notice_id: int, who: Principal, language: str) -> Noti
     _officer(who)
     if language not in SUPPORTED_LANGUAGES:
         raise WorkflowError(f"unsupported language {language!r}")
+    if _load(rt, notice_id).status != "draft":
+        raise WorkflowError("only a draft can be re-rendered")
+    try:
+        # Looked up before the session opens: SQLite has one writer, and the lookup writes.
+        contacts = drafting.contacts_for(rt, notice_id)
+    except ValueError as exc:
+        raise WorkflowError(str(exc)) from exc
     with rt.db.session() as s:
         n = s.get(Notice, notice_id)
         if n is None:
@@ -89,7 +96,7 @@ def rerender(rt: Runtime, notice_id: int, who: Principal, language: str) -> Noti
         if not is_editable(n.status):
             raise WorkflowError(f"only a draft can be re-rendered; this notice is {n.status}")
         try:
-            drafting.rerender(rt, s, n, language)
+            drafting.rerender(rt, s, n, language, contacts)
         except ValueError as exc:
             raise WorkflowError(str(exc)) from exc
         record(s, Event("notice.rerender", who.actor, "notice", n.id, {"language": language}))

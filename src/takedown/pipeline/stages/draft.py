@@ -256,12 +256,22 @@ def _escalation_recipients(notice: Notice, contacts: ContactSet) -> list[FoundCo
     return None
 
 
-def rerender(rt: Runtime, s: Session, notice: Notice, language: str) -> None:
+def contacts_for(rt: Runtime, notice_id: int) -> ContactSet:
+    """The contacts of a notice's site (its own session: call it with no session open)."""
+    with rt.db.session() as s:
+        notice = s.get(Notice, notice_id)
+        dets = _covered(s, notice) if notice is not None else []
+        if not dets:
+            raise ValueError("the notice covers no detection")
+        page_url = dets[0].page_url
+    return _contacts(rt, page_url)
+
+
+def rerender(rt: Runtime, s: Session, notice: Notice, language: str, contacts: ContactSet) -> None:
     """Compose the draft again in `language` (the officer's language switch)."""
     dets = _covered(s, notice)
     if not dets:
         raise ValueError("the notice covers no detection")
-    contacts = _contacts(rt, dets[0].page_url)
     req = build_request(rt, s, notice, dets, contacts, language=language)
     draft = _compose(s, notice, req)
     to = list(notice.to)

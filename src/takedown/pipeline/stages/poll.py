@@ -65,7 +65,12 @@ def run(rt: Runtime, source_id: int) -> None:
             return page.final_url, page.html
 
         renderer = render
-    ctx = PollContext(fetcher=services.fetcher(rt), renderer=renderer, keywords=keywords.matcher)
+    ctx = PollContext(
+        fetcher=services.fetcher(rt),
+        renderer=renderer,
+        keywords=keywords.matcher,
+        page_budget=rt.settings.poll_page_budget,
+    )
     try:
         result = services.runner(rt).run(poll_source(spec, state, ctx), timeout=POLL_TIMEOUT)
     except (

@@ -12,12 +12,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
-from takedown.audit import Event, record
-from takedown.matching.hashes import ReferenceHashes
-from takedown.matching.hashing import hash_reference
-from takedown.media.errors import MediaError
 from takedown.pipeline import services
 from takedown.pipeline.runtime import Runtime
+from takedown.review.references import ReferenceInputError, add_hash_list, add_upload
 from takedown.store.tables import Case, Reference
 from takedown.web.api.common import Out, Strict, get_or_404
 from takedown.web.api.uploads import read_upload
@@ -67,29 +64,6 @@ def _out(ref: Reference) -> ReferenceOut:
     )
 
 
-def store_reference(
-    s: Session, rt: Runtime, case_id: int, hashes: ReferenceHashes, origin: str, who: Principal
-) -> Reference:
-    data = hashes.to_dict()
-    ref = Reference(
-        case_id=case_id, kind=hashes.kind, origin=origin, sha256=hashes.sha256, hashes=data
-    )
-    s.add(ref)
-    s.flush()
-    record(
-        s,
-        Event(
-            "reference.create",
-            who.actor,
-            "reference",
-            ref.id,
-            {"case": case_id, "origin": origin, "kind": hashes.kind, "sha256": hashes.sha256},
-        ),
-    )
-    services.matcher(rt).add(ref.id, case_id, data)
-    return ref
-
-
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=ReferenceOut)
 async def upload_reference(
     case_id: int,
@@ -100,16 +74,19 @@ async def upload_reference(
     with rt.db.session() as s:
         get_or_404(s, Case, case_id, "case")
     upload = await read_upload(request)
+    data = upload.data
+    del upload  # the original's bytes go no further than this request
+
+    def intake() -> ReferenceOut:
+        with rt.db.session() as s:
+            return _out(add_upload(s, case_id, data, who.actor, services.hash_limits(rt)))
+
     try:
-        hashes = await run_in_threadpool(hash_reference, upload.data, services.hash_limits(rt))
-    except MediaError as exc:
+        return await run_in_threadpool(intake)  # hashing is CPU work: off the event loop
+    except ReferenceInputError as exc:
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_ENTITY, f"cannot hash the file: {exc}"
         ) from exc
-    finally:
-        del upload  # the original's bytes go no further than this request
-    with rt.db.session() as s:
-        return _out(store_reference(s, rt, case_id, hashes, "upload", who))
 
 
 @router.post("/hashes", status_code=status.HTTP_201_CREATED, response_model=list[ReferenceOut])
@@ -123,14 +100,13 @@ def hash_intake(
 
     PDQ, SHA-256 and MD5 make one reference per hash; vPDQ lines are the frames of one video.
     """
-    groups = [body.hashes] if body.algorithm == "vpdq" else [[h] for h in body.hashes]
-    try:
-        parsed = [ReferenceHashes.from_hashes(body.algorithm, g) for g in groups]
-    except ValueError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
     with rt.db.session() as s:
         get_or_404(s, Case, case_id, "case")
-        return [_out(store_reference(s, rt, case_id, h, "hash-intake", who)) for h in parsed]
+        try:
+            refs = add_hash_list(s, case_id, body.algorithm, body.hashes, who.actor)
+        except ReferenceInputError as exc:
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        return [_out(r) for r in refs]
 
 
 @router.get("", response_model=list[ReferenceOut])

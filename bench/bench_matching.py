@@ -1,0 +1,194 @@
+"""The matching benchmark: image and video recall, hashing speed and index speed, each beside
+its baseline measured in the same run. Writes a markdown fragment for docs/benchmarks.md.
+
+    .venv/bin/python bench/bench_matching.py --out bench/results/matching.md [--quick]
+
+Needs the Debian packages ffmpeg, mate-backgrounds, ukui-wallpapers, lomiri-wallpapers-16.04,
+lomiri-wallpapers-20.04 and plasma-workspace-wallpapers (the corpus).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from pathlib import Path
+
+import cv2
+import faiss
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import images  # noqa: E402
+import index_bench  # noqa: E402
+import speed  # noqa: E402
+import takedown_methods  # noqa: E402
+import videos  # noqa: E402
+from corpus import build_corpus, textured  # noqa: E402
+from methods import Method, PHash, PlainPdq  # noqa: E402
+
+TARGETS = [
+    ("overall image recall", ">= 97%"),
+    ("crop 5%", ">= 95%"),
+    ("pad 20%", ">= 95%"),
+    ("rotate 4°", ">= 90%"),
+    ("screenshot and collage", ">= 80%"),
+    ("video recall", ">= 99% (compilations >= 95%)"),
+    ("hashing speed", ">= 8x naive"),
+    ("query at 10 M hashes", ">= 1,000x numpy, >= 99.9% of its matches"),
+]
+
+
+def _cpu() -> str:
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"Machine: {model}, {os.cpu_count()} cores (shared), Python {platform.python_version()}."
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "matching.md")
+    parser.add_argument("--quick", action="store_true", help="smaller corpus, 1 M index only")
+    parser.add_argument(
+        "--only", default="images,speed,index,videos", help="comma-separated sections to run"
+    )
+    parser.add_argument(
+        "--references",
+        type=int,
+        help="reference images in the recall run (default 250, quick 40; the corpus has ~1,100)",
+    )
+    parser.add_argument("--distractors", type=int, help="distractor images (default 100, quick 20)")
+    args = parser.parse_args(argv)
+    sections = set(args.only.split(","))
+    cache = HERE / "cache"
+    started = time.perf_counter()
+    # Every figure is for one core: the machine is shared, and OpenMP teams on a busy machine
+    # cost more than they give.
+    faiss.omp_set_num_threads(1)
+    cv2.setNumThreads(1)
+    corpus = build_corpus(
+        cache,
+        references=args.references or (40 if args.quick else 250),
+        distractors=args.distractors or (20 if args.quick else 100),
+    )
+    command = "python bench/bench_matching.py " + " ".join(sys.argv[1:])
+    out = [
+        "## Matching: takedown against plain PDQ, pHash and vPDQ",
+        "",
+        f"Made by `{command.strip()}`. {_cpu()}",
+        f"Corpus: {corpus.size} distinct benign images"
+        f" ({', '.join(f'{k} {v}' for k, v in sorted(corpus.sources.items()))});"
+        f" this run used {len(corpus.references)} as references and {len(corpus.distractors)}"
+        " as distractors.",
+        "",
+    ]
+    status = takedown_methods.status()
+    if status:
+        out += [f"Note: {status}", ""]
+    head = len(out)
+    summary: dict[str, str] = {}
+    if "images" in sections:
+        methods: list[Method] = [*takedown_methods.image_methods(), PlainPdq(), PHash()]
+        res_i = images.run(corpus, methods)
+        out += images.report(res_i)
+        summary.update(_image_summary(res_i))
+    if "speed" in sections:
+        photos = speed_photos()
+        res = speed.run(
+            photos,
+            takedown_methods.speed_paths(),
+            count=6 if args.quick else 20,
+            repeat=1 if args.quick else 2,
+        )
+        out += speed.report(res)
+        ups = [r[n] / r[speed.NAIVE] for r in res.rates.values() for n in r if n != speed.NAIVE]
+        summary["hashing speed"] = f"{min(ups):.1f}x-{max(ups):.1f}x naive (1-4 MP)"
+    if "index" in sections:
+        sizes = [1_000_000] if args.quick else [1_000_000, 10_000_000]
+        res_ix = index_bench.run(corpus.references, sizes, query_refs=100 if args.quick else 250)
+        out += index_bench.report(res_ix, "")
+        big = max(res_ix.numpy_qps)
+        structure, qps, recall = res_ix.takedown_qps[big]
+        summary[f"query at {big // 1_000_000} M hashes"] = (
+            f"{qps / res_ix.numpy_qps[big]:,.0f}x numpy, {100 * recall:.2f}% of its matches"
+            f" ({structure})"
+        )
+    if "videos" in sections:
+        n_refs, n_dis = (4, 2) if args.quick else (16, 6)
+        stills = textured(corpus.references)
+        dis_stills = textured(corpus.distractors)
+        vmethods = [*takedown_methods.video_methods(), _plain_vpdq()]
+        res_v = videos.run(stills, dis_stills, cache, vmethods, n_refs, n_dis)
+        out += videos.report(res_v)
+        if "takedown" in res_v.recall:
+            rv = res_v.recall["takedown"]
+            mean = 100 * sum(rv.values()) / len(rv)
+            summary["video recall"] = f"{mean:.1f}% (compilations {100 * rv['compilation']:.1f}%)"
+    out[head:head] = _targets(summary)
+    out += [f"Total benchmark time: {(time.perf_counter() - started) / 60:.1f} min.", ""]
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(out))
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _image_summary(res: images.ImageResults) -> dict[str, str]:
+    if "takedown" not in res.outcomes:
+        return {}
+    o = res.outcomes["takedown"]
+
+    def pct(*names: str) -> str:
+        return f"{100 * o.overall(names):.1f}%"
+
+    return {
+        "overall image recall": f"{100 * o.overall():.1f}%",
+        "crop 5%": pct("crop 5%"),
+        "pad 20%": pct("pad 20%"),
+        "rotate 4°": pct("rotate 4°"),
+        "screenshot and collage": f"{pct('screenshot')} and {pct('collage')}",
+    }
+
+
+def _targets(summary: dict[str, str]) -> list[str]:
+    lines = ["### Targets", "", "| figure | target | measured |", "|---|---|---|"]
+    for name, target in TARGETS:
+        key = next((k for k in summary if k.startswith(name.split(" at ")[0])), name)
+        lines.append(f"| {name} | {target} | {summary.get(key, 'not measured in this run')} |")
+    return [*lines, ""]
+
+
+def _plain_vpdq() -> videos.VideoMethod:
+    return videos.VideoMethod(
+        "plain vPDQ",
+        videos.plain_vpdq,
+        videos.plain_vpdq,
+        videos.pairwise(videos.plain_vpdq_decision),
+    )
+
+
+def speed_photos() -> list[Path]:
+    """The largest source photographs, for realistic 1-4 MP JPEG content."""
+    from PIL import Image
+
+    from corpus import source_files
+
+    sized = []
+    for _source, path in source_files():
+        with Image.open(path) as im:
+            w, h = im.size
+        if w * h >= 4_000_000 and path.suffix.lower() in (".jpg", ".jpeg"):
+            sized.append(path)
+    return sized
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,98 @@
+"""Check an evidence item: re-hash every artifact against its manifest and walk the custody chain.
+
+Without the vault key only the stored (encrypted) form of encrypted artifacts can be checked;
+with it, their evidentiary hash is checked too (an audited decryption).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from takedown.evidence.custody import CustodyLog
+from takedown.evidence.manifest import Manifest, sha256_hex
+from takedown.evidence.record import MANIFESTS
+from takedown.evidence.store import EvidenceStore, StoreError
+from takedown.evidence.vault import Vault, VaultError
+
+
+@dataclass(frozen=True)
+class Problem:
+    subject: str  # an artifact name, "custody.jsonl" or "manifest"
+    detail: str
+
+
+@dataclass(frozen=True)
+class VerifyReport:
+    evidence_key: str
+    checked: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
+    decrypted: bool = False
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def lines(self) -> list[str]:
+        """Human-readable lines for the CLI."""
+        head = "OK" if self.ok else f"FAILED ({len(self.problems)} problems)"
+        out = [f"{self.evidence_key}: {head}, {len(self.checked)} artifacts checked"]
+        out += [f"  {p.subject}: {p.detail}" for p in self.problems]
+        out += [f"  note: {n}" for n in self.notes]
+        return out
+
+
+def verify_evidence(
+    store: EvidenceStore, evidence_key: str, *, vault: Vault | None = None
+) -> VerifyReport:
+    """Verify one item; never raises for damaged evidence, it reports it."""
+    problems: list[Problem] = []
+    notes: list[str] = []
+    custody = CustodyLog(store, evidence_key)
+    problems += [
+        Problem("custody.jsonl", f"line {p.line}: {p.detail}" if p.line else p.detail)
+        for p in custody.verify()
+    ]
+    try:
+        entries = custody.entries()
+        manifest = Manifest.from_json(store.read(evidence_key, entries[-1].manifest))
+    except (ValueError, IndexError, StoreError) as exc:
+        problems.append(Problem("manifest", f"cannot read the certified manifest: {exc}"))
+        return VerifyReport(evidence_key, problems=tuple(problems))
+    checked: list[str] = []
+    for artifact in manifest.artifacts:
+        checked.append(artifact.name)
+        try:
+            stored = store.read(evidence_key, artifact.name)
+        except StoreError:
+            problems.append(Problem(artifact.name, "missing"))
+            continue
+        if not artifact.encrypted:
+            if len(stored) != artifact.size or sha256_hex(stored) != artifact.sha256:
+                problems.append(Problem(artifact.name, "SHA-256 does not match the manifest"))
+            continue
+        if sha256_hex(stored) != artifact.stored_sha256:
+            problems.append(Problem(artifact.name, "stored file does not match the manifest"))
+            continue
+        if vault is None:
+            continue
+        try:
+            plain = vault.decrypt(stored, evidence_key=evidence_key, name=artifact.name)
+        except VaultError as exc:
+            problems.append(Problem(artifact.name, str(exc)))
+            continue
+        if sha256_hex(plain) != artifact.sha256:
+            problems.append(Problem(artifact.name, "decrypted SHA-256 does not match"))
+    if vault is None and any(a.encrypted for a in manifest.artifacts):
+        notes.append("encrypted artifacts checked in stored form only (no vault key)")
+    listed = {a.name for a in manifest.artifacts}
+    for name in store.names(evidence_key):
+        if name not in listed and not name.startswith(f"{MANIFESTS}/") and name != "custody.jsonl":
+            notes.append(f"{name} is not listed in the manifest")
+    return VerifyReport(
+        evidence_key,
+        checked=tuple(checked),
+        problems=tuple(problems),
+        decrypted=vault is not None,
+        notes=tuple(notes),
+    )

@@ -1,0 +1,238 @@
+"""The matcher: every reference of every case, queried with a media item's stored hashes.
+
+Order: exact hashes, then PDQ through the index (all variants of every reference), then vPDQ
+frames (sub-clips and compilations), then, only when nothing matched and the bytes are at
+hand, the local-feature verifier.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+
+from takedown.matching.hashers.pdq import PDQ_MIN_QUALITY, PDQ_THRESHOLD, codes_of
+from takedown.matching.hashes import MediaHashes, ReferenceHashes
+from takedown.matching.index import HashIndex
+from takedown.matching.verify import FeatureIndex, VerifyLimits, extract_features
+from takedown.media.decode import ImageLimits, decode_image
+from takedown.media.errors import MediaError
+from takedown.media.sniff import sniff
+from takedown.media.video import VideoFrameHash
+
+Algorithm = Literal["sha256", "md5", "pdq", "vpdq", "local"]
+_Keep = Callable[[int, Algorithm, float, float], None]
+_FRAME_BITS = 20  # vPDQ index ids: reference id << 20 | frame position
+
+
+@dataclass(frozen=True)
+class MatchPolicy:
+    """Thresholds; every one is chosen on the benchmark (recall at fixed precision)."""
+
+    pdq_threshold: int = PDQ_THRESHOLD
+    vpdq_threshold: int = PDQ_THRESHOLD
+    min_quality: int = PDQ_MIN_QUALITY
+    # A video matches when this share of the query's frames (a trimmed copy) or of the
+    # reference's frames (the reference inside a compilation) is found.
+    video_fraction: float = 0.8
+    min_video_frames: int = 2
+    verify: VerifyLimits = field(default_factory=VerifyLimits)
+    verify_image: ImageLimits = field(default_factory=lambda: ImageLimits(max_side=1200))
+
+
+@dataclass(frozen=True)
+class MatchResult:
+    """One reference found in a media item.
+
+    ``distance``: 0 for exact hashes; Hamming bits for ``pdq``; for ``vpdq`` the median bits of
+    the matching frames; for ``local`` 1 minus the confidence (0 is a certain match).
+    ``confidence`` is 0-1, 1 being certain.
+    """
+
+    case_id: int
+    reference_id: int
+    algorithm: Algorithm
+    distance: float
+    confidence: float
+
+
+def _usable(frames: tuple[VideoFrameHash, ...], min_quality: int) -> list[VideoFrameHash]:
+    seen: set[str] = set()
+    out = []
+    for frame in frames:
+        if frame.quality >= min_quality and frame.hex not in seen:
+            seen.add(frame.hex)
+            out.append(frame)
+    return out
+
+
+class Matcher:
+    """Holds every reference of every case; ``match`` may be called from many threads."""
+
+    def __init__(self, policy: MatchPolicy | None = None) -> None:
+        self.policy = policy or MatchPolicy()
+        self._lock = threading.RLock()
+        self._cases: dict[int, int] = {}
+        self._sha256: dict[str, set[int]] = defaultdict(set)
+        self._md5: dict[str, set[int]] = defaultdict(set)
+        self._exact_of: dict[int, tuple[str | None, str | None]] = {}
+        self._pdq = HashIndex(bits=256)
+        self._frames = HashIndex(bits=256)
+        self._frame_count: dict[int, int] = {}
+        self._features = FeatureIndex(self.policy.verify)
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._cases)
+
+    def __contains__(self, reference_id: object) -> bool:
+        with self._lock:
+            return reference_id in self._cases
+
+    # -- references --------------------------------------------------------------------------
+
+    def add(self, reference_id: int, case_id: int, hashes: ReferenceHashes) -> None:
+        """Index a reference (replacing any earlier version under the same id)."""
+        if not 0 <= reference_id < 1 << (63 - _FRAME_BITS):
+            raise ValueError(f"reference id out of range: {reference_id}")
+        with self._lock:
+            if reference_id in self._cases:
+                self.remove(reference_id)
+            self._cases[reference_id] = case_id
+            self._exact_of[reference_id] = (hashes.sha256, hashes.md5)
+            if hashes.sha256:
+                self._sha256[hashes.sha256].add(reference_id)
+            if hashes.md5:
+                self._md5[hashes.md5].add(reference_id)
+            trusted = [v.hex for v in hashes.pdq if v.quality >= self.policy.min_quality]
+            if trusted:
+                self._pdq.add(codes_of(trusted), np.full(len(trusted), reference_id, np.int64))
+            frames = _usable(hashes.vpdq, self.policy.min_quality)[: 1 << _FRAME_BITS]
+            if frames:
+                ids = (np.int64(reference_id) << _FRAME_BITS) + np.arange(
+                    len(frames), dtype=np.int64
+                )
+                self._frames.add(codes_of([f.hex for f in frames]), ids)
+                self._frame_count[reference_id] = len(frames)
+            if hashes.features is not None:
+                self._features.add(reference_id, hashes.features)
+
+    def remove(self, reference_id: int) -> None:
+        """Forget a reference; unknown ids are ignored."""
+        with self._lock:
+            if self._cases.pop(reference_id, None) is None:
+                return
+            sha256, md5 = self._exact_of.pop(reference_id, (None, None))
+            for table, key in ((self._sha256, sha256), (self._md5, md5)):
+                if key is not None:
+                    table[key].discard(reference_id)
+                    if not table[key]:
+                        del table[key]
+            self._pdq.remove(np.array([reference_id], dtype=np.int64))
+            count = self._frame_count.pop(reference_id, 0)
+            if count:
+                base = np.int64(reference_id) << _FRAME_BITS
+                self._frames.remove(base + np.arange(count, dtype=np.int64))
+            self._features.remove(reference_id)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def match(
+        self, media: MediaHashes, *, case_id: int | None = None, data: bytes | None = None
+    ) -> list[MatchResult]:
+        """References found in ``media``, best first; empty when nothing matches.
+
+        ``data`` (the media's bytes) lets the local-feature verifier look at images that no
+        hash matched. ``case_id`` limits the answer to one case.
+        """
+        found: dict[int, MatchResult] = {}
+
+        def keep(ref: int, algorithm: Algorithm, distance: float, confidence: float) -> None:
+            case = self._cases.get(ref)
+            if case is None or (case_id is not None and case != case_id) or ref in found:
+                return
+            found[ref] = MatchResult(case, ref, algorithm, float(distance), round(confidence, 4))
+
+        with self._lock:
+            for ref in sorted(self._sha256.get(media.sha256 or "", ())):
+                keep(ref, "sha256", 0, 1.0)
+            for ref in sorted(self._md5.get(media.md5 or "", ())):
+                keep(ref, "md5", 0, 1.0)
+        self._match_pdq(media, keep)
+        self._match_video(media, keep)
+        if not found and data is not None and media.kind == "image" and len(self._features):
+            self._match_local(data, case_id, keep)
+        return sorted(found.values(), key=lambda r: (-r.confidence, r.distance, r.reference_id))
+
+    def _match_pdq(self, media: MediaHashes, keep: _Keep) -> None:
+        threshold = self.policy.pdq_threshold
+        queries = [v.hex for v in media.pdq if v.quality >= self.policy.min_quality]
+        queries += [f.hex for f in _usable(media.vpdq, self.policy.min_quality)]
+        if not queries:
+            return
+        best: dict[int, int] = {}
+        for row in self._pdq.search(codes_of(queries), threshold):
+            for ref, distance in row:
+                best[ref] = min(distance, best.get(ref, distance))
+        # A still image that is one frame of a reference video also counts (a screenshot).
+        if media.kind == "image":
+            for row in self._frames.search(codes_of(queries), self.policy.vpdq_threshold):
+                for frame_id, distance in row:
+                    ref = frame_id >> _FRAME_BITS
+                    best.setdefault(-ref - 1, distance)
+        with self._lock:
+            for ref, distance in sorted(best.items(), key=lambda kv: kv[1]):
+                if ref >= 0:
+                    keep(ref, "pdq", distance, 1.0 - distance / (2.0 * (threshold + 1)))
+                else:
+                    keep(-ref - 1, "vpdq", distance, 1.0 - distance / (2.0 * (threshold + 1)))
+
+    def _match_video(self, media: MediaHashes, keep: _Keep) -> None:
+        frames = _usable(media.vpdq, self.policy.min_quality)
+        if not frames:
+            return
+        rows = self._frames.search(codes_of([f.hex for f in frames]), self.policy.vpdq_threshold)
+        query_hits: dict[int, set[int]] = defaultdict(set)
+        ref_hits: dict[int, set[int]] = defaultdict(set)
+        distances: dict[int, list[int]] = defaultdict(list)
+        for position, row in enumerate(rows):
+            for frame_id, distance in row:
+                ref = frame_id >> _FRAME_BITS
+                query_hits[ref].add(position)
+                ref_hits[ref].add(frame_id & ((1 << _FRAME_BITS) - 1))
+                distances[ref].append(distance)
+        with self._lock:
+            for ref in query_hits:
+                total = self._frame_count.get(ref, 0)
+                if not total:
+                    continue
+                q_share = len(query_hits[ref]) / len(frames)
+                r_share = len(ref_hits[ref]) / total
+                enough = min(self.policy.min_video_frames, len(frames), total)
+                share = max(q_share, r_share)
+                if share >= self.policy.video_fraction and len(query_hits[ref]) >= enough:
+                    keep(ref, "vpdq", float(np.median(distances[ref])), share)
+
+    def _match_local(self, data: bytes, case_id: int | None, keep: _Keep) -> None:
+        if sniff(data) == "video":
+            return
+        try:
+            image = decode_image(data, self.policy.verify_image).image
+        except MediaError:
+            return
+        query = extract_features(
+            image, self.policy.verify.query_keypoints, self.policy.verify.query_side
+        )
+        if query is None:
+            return
+        with self._lock:
+            allowed = None
+            if case_id is not None:
+                allowed = {ref for ref, case in self._cases.items() if case == case_id}
+        for hit in self._features.verify(query, allowed):
+            with self._lock:
+                keep(hit.reference_id, "local", 1.0 - hit.confidence, hit.confidence)

@@ -1,0 +1,153 @@
+"""Hashing entry points: a victim's original (reference) and a media item found online."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from PIL import Image
+
+from takedown.matching.augment import DEFAULT_FAMILY, Augmentation, augmented_hashes
+from takedown.matching.hashers.exact import exact_hex
+from takedown.matching.hashers.pdq import DIHEDRAL_NAMES, pdq_dihedral_hex, pdq_hex
+from takedown.matching.hashes import MediaHashes, PdqVariant, ReferenceHashes
+from takedown.matching.trim import trim_borders
+from takedown.matching.verify import VerifyLimits, extract_features
+from takedown.media.decode import ImageLimits, decode_image
+from takedown.media.errors import MediaError
+from takedown.media.sniff import sniff
+from takedown.media.video import VideoLimits, hash_video
+
+if TYPE_CHECKING:
+    from takedown.config import Settings
+
+
+@dataclass(frozen=True)
+class HashLimits:
+    """All bounds and options of hashing; build it once with :meth:`from_settings`."""
+
+    image: ImageLimits = field(default_factory=ImageLimits)
+    video: VideoLimits = field(default_factory=VideoLimits)
+    verify: VerifyLimits = field(default_factory=VerifyLimits)
+    family: tuple[Augmentation, ...] = DEFAULT_FAMILY
+    local_features: bool = True
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> HashLimits:
+        return cls(image=ImageLimits(max_pixels=settings.max_image_pixels))
+
+
+def _trimmed(image: Image.Image) -> PdqVariant | None:
+    trimmed = trim_borders(image)
+    if trimmed is image or min(trimmed.size) < 16:
+        return None
+    value, quality = pdq_hex(trimmed)
+    return PdqVariant(value, quality, "trimmed")
+
+
+def hash_reference(data: bytes, limits: HashLimits | None = None) -> ReferenceHashes:
+    """Hash a victim's original in memory: exact, PDQ x8 + augmentations or vPDQ, features.
+
+    Raises :class:`MediaError` for input that is not a usable image or video.
+    """
+    limits = limits or HashLimits()
+    if not data:
+        raise MediaError("empty file (0 bytes)")
+    sha256, md5 = exact_hex("sha256", data), exact_hex("md5", data)
+    if sniff(data) == "video":
+        video = hash_video(data, limits.video)
+        return ReferenceHashes(kind="video", sha256=sha256, md5=md5, vpdq=video.frames)
+    decoded = decode_image(data, limits.image)
+    image = decoded.image
+    dihedral, quality = pdq_dihedral_hex(image)
+    variants = [PdqVariant(h, quality, n) for h, n in zip(dihedral, DIHEDRAL_NAMES, strict=True)]
+    variants += [
+        PdqVariant(a.hex, a.quality, a.augmentation) for a in augmented_hashes(image, limits.family)
+    ]
+    for number, frame in enumerate(decoded.frames[1:], start=1):
+        value, frame_quality = pdq_hex(frame)
+        variants.append(PdqVariant(value, frame_quality, f"frame:{number}"))
+    trimmed = _trimmed(image)
+    if trimmed is not None:
+        variants.append(trimmed)
+    unique: dict[str, PdqVariant] = {}
+    for variant in variants:
+        unique.setdefault(variant.hex, variant)
+    features = None
+    if limits.local_features:
+        features = extract_features(
+            image, limits.verify.reference_keypoints, limits.verify.reference_side
+        )
+    return ReferenceHashes(
+        kind="image",
+        sha256=sha256,
+        md5=md5,
+        pdq=tuple(unique.values()),
+        features=features,
+    )
+
+
+def hash_media(data: bytes, limits: HashLimits | None = None) -> MediaHashes:
+    """Hash a media item found online, once, for storage and matching.
+
+    Images get the PDQ of each kept frame plus, when it differs, that of the frame without
+    uniform borders; videos get vPDQ frames. Raises :class:`MediaError` on bad input.
+    """
+    limits = limits or HashLimits()
+    if not data:
+        raise MediaError("empty file (0 bytes)")
+    sha256, md5 = exact_hex("sha256", data), exact_hex("md5", data)
+    if sniff(data) == "video":
+        video = hash_video(data, limits.video)
+        notes = ("truncated to the duration cap",) if video.truncated else ()
+        return MediaHashes(
+            kind="video",
+            sha256=sha256,
+            md5=md5,
+            vpdq=video.frames,
+            width=video.info.width,
+            height=video.info.height,
+            duration=video.info.duration,
+            notes=notes,
+        )
+    decoded = decode_image(data, limits.image)
+    variants: list[PdqVariant] = []
+    for number, frame in enumerate(decoded.frames):
+        value, quality = pdq_hex(frame)
+        variants.append(
+            PdqVariant(value, quality, "original" if number == 0 else f"frame:{number}")
+        )
+    trimmed = _trimmed(decoded.image)
+    if trimmed is not None and trimmed.hex != variants[0].hex:
+        variants.append(trimmed)
+    return MediaHashes(
+        kind="image",
+        sha256=sha256,
+        md5=md5,
+        pdq=tuple(variants),
+        width=decoded.width,
+        height=decoded.height,
+    )
+
+
+def hash_file_report(path: str | Path, limits: HashLimits | None = None) -> dict[str, Any]:
+    """The per-file JSON of ``takedown hash --json``.
+
+    Image: ``{"path", "sha256", "pdq", "quality"}``; video: ``{"path", "sha256", "vpdq"}``
+    with frames as ``"hex,quality,timestamp"`` (python-threatexchange/HMA's form, accepted
+    back by hash-only intake). Unreadable or bad files give ``{"path", "error"}``.
+    """
+    name = str(path)
+    try:
+        data = Path(path).read_bytes()
+        media = hash_media(data, limits)
+    except MediaError as exc:
+        return {"path": name, "error": exc.reason}
+    except OSError as exc:
+        return {"path": name, "error": f"cannot read file: {exc.strerror or exc}"}
+    if media.kind == "video":
+        frames = [f"{f.hex},{f.quality},{f.timestamp:.3f}" for f in media.vpdq]
+        return {"path": name, "sha256": media.sha256, "vpdq": frames}
+    first = media.pdq[0]
+    return {"path": name, "sha256": media.sha256, "pdq": first.hex, "quality": first.quality}

@@ -1,0 +1,88 @@
+"""Notice channels: how an approved request leaves the center, as plug-ins registered by name.
+
+E-mail is the built-in one; a web-form channel (a site's report form) would register the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Protocol
+
+from takedown.notices.compose import DraftNotice
+from takedown.notices.send import (
+    Attachment,
+    SendResult,
+    SmtpConfig,
+    build_message,
+    new_message_id,
+    send_message,
+)
+
+
+class NoticeChannel(Protocol):
+    """Delivers one approved draft. Raises :class:`~takedown.notices.send.SendError`."""
+
+    name: str
+
+    def new_id(self) -> str:
+        """An identifier to store *before* delivering, reused on every retry."""
+        ...
+
+    async def deliver(
+        self,
+        draft: DraftNotice,
+        *,
+        to: Sequence[str],
+        message_id: str,
+        attachments: Sequence[Attachment] = (),
+    ) -> SendResult: ...
+
+
+class EmailChannel:
+    """SMTP delivery (``smtp_url``/``smtp_from``)."""
+
+    name = "email"
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+
+    def new_id(self) -> str:
+        return new_message_id(self.config.sender)
+
+    async def deliver(
+        self,
+        draft: DraftNotice,
+        *,
+        to: Sequence[str],
+        message_id: str,
+        attachments: Sequence[Attachment] = (),
+    ) -> SendResult:
+        message = build_message(
+            draft,
+            sender=self.config.sender,
+            to=to,
+            message_id=message_id,
+            attachments=attachments,
+        )
+        return await send_message(self.config, message)
+
+
+_REGISTRY: dict[str, Callable[..., NoticeChannel]] = {"email": EmailChannel}
+
+
+def register_channel(name: str, factory: Callable[..., NoticeChannel]) -> None:
+    """Add or replace a channel kind (third-party channels use the same hook as e-mail)."""
+    _REGISTRY[name] = factory
+
+
+def channel_names() -> list[str]:
+    return sorted(_REGISTRY)
+
+
+def make_channel(name: str, *args: object, **kwargs: object) -> NoticeChannel:
+    """Build the channel registered as ``name`` (``make_channel("email", smtp_config)``)."""
+    try:
+        factory = _REGISTRY[name]
+    except KeyError:
+        raise ValueError(f"unknown notice channel {name!r}; known: {channel_names()}") from None
+    return factory(*args, **kwargs)

@@ -1,0 +1,136 @@
+"""Every abuse contact of a site, in order: the site's own, security.txt, RDAP registrar, network.
+
+Each source fails on its own (an error string in the result), never the whole lookup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from datetime import datetime
+from functools import cache
+from urllib.parse import urlsplit
+
+import tldextract
+
+from takedown.fetch.http import Fetcher
+from takedown.notices.contacts.model import Contact, ContactCache, ContactSet
+from takedown.notices.contacts.rdap import RdapClient, RdapError
+from takedown.notices.contacts.securitytxt import contacts_from, fetch_security_txt
+from takedown.notices.contacts.site import find_site_contacts
+
+
+@cache
+def _extractor() -> tldextract.TLDExtract:
+    # The bundled public-suffix snapshot: nothing is downloaded.
+    return tldextract.TLDExtract(suffix_list_urls=())
+
+
+def site_key(url_or_host: str) -> str:
+    """The cache key of a site: its registrable domain (``a.b.example.co.uk`` → ``example.co.uk``),
+    or the address (with its port, if any) of an IP-hosted site."""
+    parts = urlsplit(url_or_host) if "://" in url_or_host else None
+    host = ((parts.hostname if parts else url_or_host) or "").lower().strip(".")
+    if is_ip(host):
+        # Several sites can share an address on different ports; a domain cannot.
+        return parts.netloc.lower() if parts is not None and parts.port else host
+    result = _extractor()(host)
+    return result.top_domain_under_public_suffix or host
+
+
+def is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+async def _resolve(host: str) -> str | None:
+    try:
+        infos = await asyncio.get_running_loop().getaddrinfo(host, None, type=socket.SOCK_STREAM)
+    except OSError:
+        return None
+    return str(infos[0][4][0]) if infos else None
+
+
+async def discover_contacts(
+    fetcher: Fetcher,
+    page_url: str,
+    *,
+    now: datetime,
+    rdap: RdapClient | None = None,
+    host_ip: str | None = None,
+    resolve_network: bool = False,
+    max_pages: int = 8,
+) -> ContactSet:
+    """All contacts of the site serving ``page_url``.
+
+    The network's abuse contact needs the host's address: an IP-hosted site has it; otherwise
+    pass ``host_ip`` (e.g. the address the fetcher connected to) or ``resolve_network=True``
+    (which resolves the name locally: not with a proxy, where DNS must go through the proxy).
+    """
+    host = (urlsplit(page_url).hostname or "").lower()
+    key = site_key(page_url)
+    contacts: list[Contact] = []
+    errors: list[str] = []
+    registrar_country: str | None = None
+
+    site_contacts, site_errors = await find_site_contacts(fetcher, page_url, max_pages=max_pages)
+    contacts += site_contacts
+    errors += site_errors
+
+    found = await fetch_security_txt(fetcher, page_url)
+    if found is not None:
+        doc, url = found
+        contacts += contacts_from(doc, url, now)
+
+    if rdap is not None:
+        if not is_ip(host):
+            try:
+                lookup = await rdap.domain(key)
+            except RdapError as exc:
+                errors.append(f"rdap domain {key}: {exc}")
+            else:
+                contacts += lookup.contacts
+                registrar_country = lookup.registrar.country if lookup.registrar else None
+        address = host.strip("[]") if is_ip(host) else host_ip
+        if address is None and resolve_network:
+            address = await _resolve(host)
+        if address is not None:
+            try:
+                contacts += await rdap.network(address)
+            except (RdapError, ValueError) as exc:
+                errors.append(f"rdap network {address}: {exc}")
+
+    unique: dict[tuple[str, str], Contact] = {}
+    for contact in contacts:
+        unique.setdefault((contact.address, contact.source), contact)
+    return ContactSet(
+        domain=key,
+        contacts=tuple(unique.values()),
+        registrar_country=registrar_country,
+        errors=tuple(errors),
+    )
+
+
+async def cached_contacts(
+    cache_: ContactCache,
+    fetcher: Fetcher,
+    page_url: str,
+    *,
+    now: datetime,
+    rdap: RdapClient | None = None,
+    host_ip: str | None = None,
+    resolve_network: bool = False,
+) -> ContactSet:
+    """:func:`discover_contacts` through the per-domain cache."""
+    hit = cache_.get(site_key(page_url))
+    if hit is not None:
+        return hit
+    result = await discover_contacts(
+        fetcher, page_url, now=now, rdap=rdap, host_ip=host_ip, resolve_network=resolve_network
+    )
+    cache_.put(result)
+    return result

