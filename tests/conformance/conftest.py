@@ -1,4 +1,4 @@
-"""Paths and readers for the shared conformance data (``/work/shared/conformance``)."""
+"""Paths and readers for the shared conformance data (``../shared/conformance`` beside the checkout)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(os.environ.get("TAKEDOWN_CONFORMANCE_DIR", "/work/shared/conformance"))
+_BESIDE = Path(__file__).resolve().parents[3] / "shared" / "conformance"
+ROOT = Path(os.environ.get("TAKEDOWN_CONFORMANCE_DIR", str(_BESIDE)))
 PDQ_IMAGES = ROOT / "pdq" / "images"
 PDQ_EXPECTED = ROOT / "pdq" / "expected"
 VPDQ = ROOT / "vpdq"
