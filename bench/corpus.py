@@ -25,7 +25,7 @@ from PIL import Image
 
 TILE = (512, 384)
 WALLPAPER_ROOTS = (Path("/usr/share/backgrounds"), Path("/usr/share/wallpapers"))
-CONFORMANCE = Path("/work/shared/conformance/pdq/images")
+CONFORMANCE = Path(__file__).resolve().parents[2] / "shared" / "conformance" / "pdq" / "images"
 # Only folders of distinct photographs; the others hold edits of one image.
 CONFORMANCE_DIRS = ("labelme-subset", "misc", "pytx-resources")
 SKIMAGE_FILES = (

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -10,7 +9,6 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from PIL import Image
 from sqlalchemy import select
 
 from takedown.accounts.tokens import create_token
@@ -22,12 +20,7 @@ from tests.conftest import auth
 from tests.notices.conftest import Site
 from tests.sites.media import sample_image
 from tests.support.drain import poll_now
-
-
-def _jpeg(img: Image.Image, quality: int = 90) -> bytes:
-    buf = io.BytesIO()
-    img.convert("RGB").save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
+from tests.support.images import jpeg
 
 
 @pytest.fixture
@@ -45,7 +38,7 @@ def test_capture_read_verify_export(tmp_path: Path, site: Site) -> None:
     site.html(
         "/p/1", '<html lang="ko"><body><p>한국어 본문 텍스트</p><img src="/i.jpg"></body></html>'
     )
-    site.data("/i.jpg", _jpeg(original, 70), "image/jpeg")
+    site.data("/i.jpg", jpeg(original, 70), "image/jpeg")
     settings = Settings(home=tmp_path / "home", fetch_allow=[site.origin])
     rt = Runtime(settings)
     with rt.db.session() as s:
@@ -55,7 +48,7 @@ def test_capture_read_verify_export(tmp_path: Path, site: Site) -> None:
         case = c.post("/api/v1/cases", json={"name": "c"}, headers=h).json()
         c.post(
             f"/api/v1/cases/{case['id']}/references",
-            files={"file": ("o.jpg", _jpeg(original, 95), "image/jpeg")},
+            files={"file": ("o.jpg", jpeg(original, 95), "image/jpeg")},
             headers=h,
         )
         c.post(

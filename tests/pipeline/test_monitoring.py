@@ -3,7 +3,6 @@ and GET /detections lists them with media_url as the page links it. Hostile site
 
 from __future__ import annotations
 
-import io
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -18,14 +17,9 @@ from tests.conftest import auth
 from tests.sites import TestWeb
 from tests.sites.media import sample_image
 from tests.support.drain import poll_now
+from tests.support.images import jpeg
 
 KEYWORD = "zorblat"
-
-
-def _jpeg(img: Image.Image, quality: int = 90) -> bytes:
-    buf = io.BytesIO()
-    img.convert("RGB").save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -61,23 +55,38 @@ def api(rt: Runtime) -> Iterator[tuple[TestClient, dict[str, str]]]:
 
 def _case_with_reference(c: TestClient, h: dict[str, str], original: Image.Image) -> int:
     case = c.post("/api/v1/cases", json={"name": "c1", "keywords": [KEYWORD]}, headers=h).json()
-    files = {"file": ("ref.jpg", _jpeg(original, 95), "image/jpeg")}
+    files = {"file": ("ref.jpg", jpeg(original, 95), "image/jpeg")}
     r = c.post(f"/api/v1/cases/{case['id']}/references", files=files, headers=h)
     assert r.status_code == 201, r.text
     return int(case["id"])
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("site", ["board", "feed", "sitemap", "search"])
+@pytest.mark.parametrize(
+    ("site", "kind", "render"),
+    [
+        ("board", "page", "http"),
+        ("feed", "feed", "http"),
+        ("sitemap", "sitemap", "http"),
+        ("search", "search", "http"),
+        ("js", "page", "browser"),
+    ],
+)
 def test_each_source_kind_finds_a_new_post_and_its_matching_media(
-    site: str, web: TestWeb, rt: Runtime, api: tuple[TestClient, dict[str, str]]
+    site: str,
+    kind: str,
+    render: str,
+    web: TestWeb,
+    rt: Runtime,
+    api: tuple[TestClient, dict[str, str]],
 ) -> None:
     c, h = api
     original = sample_image(40, 3, size=480)
     case_id = _case_with_reference(c, h, original)
     body = {
         "url": web.source_url(site),
-        "kind": site if site != "board" else "page",
+        "kind": kind,
+        "render": render,
         "interval_seconds": 60,
         "max_depth": 1,
     }
@@ -86,7 +95,7 @@ def test_each_source_kind_finds_a_new_post_and_its_matching_media(
     poll_now(rt, skip={"capture"})
     before = {d["page_url"] for d in c.get("/api/v1/detections", headers=h).json()}
 
-    copy = _jpeg(original.resize((360, 360 * original.height // original.width)), 70)
+    copy = jpeg(original.resize((360, 360 * original.height // original.width)), 70)
     post = web.publish(site, body=f"fresh upload {KEYWORD}", images=1, image_bytes=[copy])
     poll_now(rt, skip={"capture"})
     found = c.get(f"/api/v1/detections?case_id={case_id}", headers=h).json()
@@ -120,7 +129,7 @@ def test_hostile_sites_cause_no_crash_and_no_private_request(
     sources = c.get("/api/v1/sources", headers=h).json()
     assert all(s["state"] == "idle" and s["last_polled_at"] for s in sources)
 
-    copy = _jpeg(original, 60)
+    copy = jpeg(original, 60)
     post = web.publish("board", body="later post", images=0, image_bytes=[copy])
     poll_now(rt, skip={"capture"})
     found = c.get("/api/v1/detections", headers=h).json()

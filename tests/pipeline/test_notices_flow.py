@@ -4,7 +4,6 @@ per approval (also across a mail-server outage), removal → resolved, silence �
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -26,14 +25,9 @@ from tests.conftest import auth
 from tests.notices.conftest import Site, SmtpServer, rdap_network
 from tests.sites.media import sample_image
 from tests.support.drain import drain, poll_now
+from tests.support.images import jpeg
 
 CASE_NAME = "Verity Olumbro"  # a made-up label that must never appear in a notice
-
-
-def _jpeg(img: Image.Image, quality: int = 90) -> bytes:
-    buf = io.BytesIO()
-    img.convert("RGB").save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
 
 
 @pytest.fixture
@@ -43,7 +37,7 @@ def sites() -> Iterator[dict[str, Site]]:
         site.server.start()
     original = sample_image(7, 2, size=480)
     made["_original"] = original  # type: ignore[assignment]
-    copy = _jpeg(original.resize((400, 400 * original.height // original.width)), 75)
+    copy = jpeg(original.resize((400, 400 * original.height // original.width)), 75)
     pages = {
         "ko": ("ko", '<footer><a href="/report">신고</a></footer>'),
         "ja": ("ja-JP", ""),
@@ -126,7 +120,7 @@ def test_requests_from_detection_to_resolution(
     c, h = api
     case = c.post("/api/v1/cases", json={"name": CASE_NAME, "keywords": []}, headers=h).json()
     original: Image.Image = sites["_original"]  # type: ignore[assignment]
-    files = {"file": ("o.jpg", _jpeg(original, 95), "image/jpeg")}
+    files = {"file": ("o.jpg", jpeg(original, 95), "image/jpeg")}
     assert (
         c.post(f"/api/v1/cases/{case['id']}/references", files=files, headers=h).status_code == 201
     )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import subprocess
 import sys
@@ -19,12 +18,7 @@ from takedown.config import Settings
 from takedown.pipeline.runtime import Runtime
 from takedown.web.app import create_app
 from tests.conftest import auth
-
-
-def _jpeg(img: Image.Image, quality: int = 92) -> bytes:
-    buf = io.BytesIO()
-    img.convert("RGB").save(buf, "JPEG", quality=quality)
-    return buf.getvalue()
+from tests.support.images import jpeg
 
 
 def _images() -> tuple[Image.Image, Image.Image]:
@@ -43,7 +37,7 @@ def test_intake_keeps_no_bytes_and_match_finds_copies(
     h = auth(tokens["officer"])
     case = client.post("/api/v1/cases", json={"name": "c"}, headers=h).json()
     ref, other = _images()
-    original = _jpeg(ref, 95)
+    original = jpeg(ref, 95)
     r = client.post(
         f"/api/v1/cases/{case['id']}/references",
         files={"file": ("orig.jpg", original, "image/jpeg")},
@@ -66,20 +60,20 @@ def test_intake_keeps_no_bytes_and_match_finds_copies(
     for name, img in copies.items():
         r = client.post(
             "/api/v1/match",
-            files={"file": ("q.jpg", _jpeg(img, 70), "image/jpeg")},
+            files={"file": ("q.jpg", jpeg(img, 70), "image/jpeg")},
             headers=auth(tokens["viewer"]),
         )
         assert r.status_code == 200, r.text
         hits = r.json()
         assert [m["reference_id"] for m in hits] == [body["id"]], (name, hits)
     r = client.post(
-        "/api/v1/match", files={"file": ("q.jpg", _jpeg(other), "image/jpeg")}, headers=h
+        "/api/v1/match", files={"file": ("q.jpg", jpeg(other), "image/jpeg")}, headers=h
     )
     assert r.json() == []
     r = client.post(
         "/api/v1/match",
         data={"case_id": "999"},
-        files={"file": ("q.jpg", _jpeg(copies["resized"]), "image/jpeg")},
+        files={"file": ("q.jpg", jpeg(copies["resized"]), "image/jpeg")},
         headers=h,
     )
     assert r.json() == []
@@ -100,7 +94,7 @@ def test_hash_only_intake_and_bad_uploads(client: TestClient, tokens: dict[str, 
     assert r.status_code == 201, r.text
     ref_id = r.json()[0]["id"]
     r = client.post(
-        "/api/v1/match", files={"file": ("q.jpg", _jpeg(ref, 80), "image/jpeg")}, headers=h
+        "/api/v1/match", files={"file": ("q.jpg", jpeg(ref, 80), "image/jpeg")}, headers=h
     )
     assert ref_id in [m["reference_id"] for m in r.json()]
     r = client.post(f"{url}/hashes", json={"algorithm": "sha256", "hashes": ["ab" * 32]}, headers=h)
@@ -114,7 +108,7 @@ def test_hash_only_intake_and_bad_uploads(client: TestClient, tokens: dict[str, 
     for payload, ctype in (
         (b"", "image/jpeg"),
         (b"not an image at all", "image/jpeg"),
-        (_jpeg(ref)[:500], "image/jpeg"),
+        (jpeg(ref)[:500], "image/jpeg"),
     ):
         r = client.post(url, files={"file": ("x.jpg", payload, ctype)}, headers=h)
         assert r.status_code == 422 and r.json()["detail"], r.text
@@ -127,7 +121,7 @@ def test_hash_only_intake_and_bad_uploads(client: TestClient, tokens: dict[str, 
     assert (
         client.post(
             "/api/v1/cases/999/references",
-            files={"file": ("x.jpg", _jpeg(ref), "image/jpeg")},
+            files={"file": ("x.jpg", jpeg(ref), "image/jpeg")},
             headers=h,
         ).status_code
         == 404
@@ -151,12 +145,12 @@ def _cli_case(client: TestClient, h: dict[str, str], tmp_path: Path, settings: S
     ref, other = _images()
     client.post(
         f"/api/v1/cases/{case['id']}/references",
-        files={"file": ("o.jpg", _jpeg(ref, 95), "image/jpeg")},
+        files={"file": ("o.jpg", jpeg(ref, 95), "image/jpeg")},
         headers=h,
     )
     copy, unrelated = tmp_path / "copy.jpg", tmp_path / "other.jpg"
-    copy.write_bytes(_jpeg(ref.resize((200, 150)), 60))
-    unrelated.write_bytes(_jpeg(other))
+    copy.write_bytes(jpeg(ref.resize((200, 150)), 60))
+    unrelated.write_bytes(jpeg(other))
     env = {"TAKEDOWN_HOME": str(settings.home), "TAKEDOWN_DATABASE_URL": settings.database_url}
     out = subprocess.run(
         [sys.executable, "-m", "takedown.cli", "hash", str(copy), "--json"],

@@ -14,9 +14,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
-
-from takedown.pipeline.stage import sweep
+from takedown.pipeline.stage import sweep, wake
 from takedown.pipeline.wiring import periodic_jobs
 from takedown.store.base import utcnow
 from takedown.store.tables import Source
@@ -29,29 +27,14 @@ log = logging.getLogger(__name__)
 
 def wake_due_sources(rt: Runtime) -> list[int]:
     now = utcnow()
-    with rt.db.session() as s:
-        due = list(
-            s.execute(
-                select(Source.id).where(
-                    Source.state == "idle",
-                    Source.paused.is_(False),
-                    Source.deleted.is_(False),
-                    Source.next_poll_at <= now,
-                )
-            ).scalars()
-        )
-        woken = []
-        for sid in due:
-            res = s.execute(
-                update(Source)
-                .where(Source.id == sid, Source.state == "idle")
-                .values(state="queued", state_changed_at=now)
-            )
-            if res.rowcount:  # type: ignore[attr-defined]
-                woken.append(sid)
-    for sid in woken:
-        rt.enqueue("poll", sid)
-    return woken
+    return wake(
+        rt,
+        rt.stages["poll"],
+        "idle",
+        Source.paused.is_(False),
+        Source.deleted.is_(False),
+        Source.next_poll_at <= now,
+    )
 
 
 def sweep_all(rt: Runtime) -> int:

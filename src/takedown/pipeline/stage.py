@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 
 from takedown.store.base import WorkItem, utcnow
 
@@ -61,6 +61,27 @@ def execute(rt: Runtime, stage: Stage, item_id: int) -> None:
             # Back to the queue through the sweeper (which waits out the lease) until attempts run out.
             item.state = stage.ready if item.attempts < stage.max_attempts else stage.failed
             item.state_changed_at = utcnow()
+
+
+def wake(rt: Runtime, stage: Stage, waiting: str, *due: ColumnElement[bool]) -> list[int]:
+    """Hand items from `waiting` (and matching `due`) to `stage`'s queue, each exactly once:
+    the conditional UPDATE makes two schedulers running side by side harmless."""
+    model = stage.model
+    now = utcnow()
+    with rt.db.session() as s:
+        ids = list(s.execute(select(model.id).where(model.state == waiting, *due)).scalars())  # type: ignore[attr-defined]
+        woken = []
+        for item_id in ids:
+            res = s.execute(
+                update(model)
+                .where(model.id == item_id, model.state == waiting)  # type: ignore[attr-defined]
+                .values(state=stage.ready, state_changed_at=now)
+            )
+            if res.rowcount:  # type: ignore[attr-defined]
+                woken.append(item_id)
+    for item_id in woken:
+        rt.enqueue(stage.name, item_id)
+    return woken
 
 
 def sweep(rt: Runtime, stage: Stage, lease: timedelta) -> list[int]:

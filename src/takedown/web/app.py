@@ -12,13 +12,24 @@ from takedown.accounts.roles import Principal
 from takedown.config import Settings
 from takedown.pipeline.runtime import Runtime
 from takedown.web import errors
-from takedown.web.api import cases, detections, evidence, match, notices, references, sources, stats
+from takedown.web.api import (
+    cases,
+    detections,
+    evidence,
+    faces,
+    match,
+    notices,
+    references,
+    sources,
+    stats,
+)
 from takedown.web.deps import viewer
 
 API = "/api/v1"
 ROUTERS = [
     cases.router,
     references.router,
+    faces.router,
     sources.router,
     detections.router,
     evidence.router,

@@ -11,13 +11,11 @@ import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select, update
-
 from takedown.audit import Event, record
 from takedown.notices.compose import DraftNotice
 from takedown.notices.send import SendError, SmtpConfig, build_message, new_message_id, send_message
 from takedown.notices.states import transition
-from takedown.pipeline.stage import Stage
+from takedown.pipeline.stage import Stage, wake
 from takedown.store.base import utcnow
 from takedown.store.tables import Notice
 
@@ -141,25 +139,7 @@ def _failed(rt: Runtime, notice_id: int, exc: SendError, attempt: int) -> None:
 
 def wake_retries(rt: Runtime) -> list[int]:
     """Scheduler job: notices whose retry time has come go back to the send queue."""
-    now = utcnow()
-    with rt.db.session() as s:
-        ids = list(
-            s.execute(
-                select(Notice.id).where(Notice.state == "retry", Notice.next_attempt_at <= now)
-            ).scalars()
-        )
-        woken = []
-        for nid in ids:
-            res = s.execute(
-                update(Notice)
-                .where(Notice.id == nid, Notice.state == "retry")
-                .values(state="queued", state_changed_at=now)
-            )
-            if res.rowcount:  # type: ignore[attr-defined]
-                woken.append(nid)
-    for nid in woken:
-        rt.enqueue("send", nid)
-    return woken
+    return wake(rt, rt.stages["send"], "retry", Notice.next_attempt_at <= utcnow())
 
 
 def stage() -> Stage:

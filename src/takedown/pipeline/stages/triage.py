@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from takedown.pipeline import evidence as ev_store
 from takedown.pipeline.detections import Hit, ensure_evidence, record_hit
+from takedown.review.faces import reference_faces
 from takedown.store.tables import Detection, Media, Notice, Page, notice_detections, page_media
 from takedown.triage.base import Budget
 from takedown.triage.extra import available
@@ -62,6 +63,8 @@ def run(rt: Runtime, media_id: int) -> None:
         return
     report = triage(data, budget=Budget(max_input_pixels=rt.settings.max_image_pixels))
     with rt.db.session() as s:
+        references = reference_faces(s, ev_store.vault(rt))
+    with rt.db.session() as s:
         media = s.get(Media, media_id)
         if media is None:
             return
@@ -75,8 +78,9 @@ def run(rt: Runtime, media_id: int) -> None:
         )
         hits = sum(len(p.keyword_hits or []) for p in pages)
         distances = [int(d.distance) for d in dets if d.algorithm == "pdq"]
-        signals, _same = signals_from(
+        signals, same = signals_from(
             report,
+            references=references,
             keyword_hits=hits,
             exact_match=any(d.algorithm in ("sha256", "md5") for d in dets),
             hash_distance=min(distances) if distances else None,
@@ -92,6 +96,28 @@ def run(rt: Runtime, media_id: int) -> None:
                 .where(notice_detections.c.detection_id == d.id)
             ).scalars():
                 n.priority = max(n.priority, d.priority)
+        for cand in same:
+            # A candidate for the officer, never an identification: no capture, no request.
+            case_id = int(cand.ref_id.split(":", 1)[0])
+            for page in pages:
+                record_hit(
+                    s,
+                    page,
+                    media,
+                    Hit(
+                        case_id,
+                        None,
+                        media.kind,
+                        "face",
+                        cand.distance,
+                        detail={
+                            "same_person_candidate": True,
+                            "threshold": cand.threshold,
+                            "face_index": cand.face_index,
+                        },
+                        priority=score,
+                    ),
+                )
         decision = proactive(signals)
         if decision.candidate and not any(d.case_id for d in dets):
             for page in pages:

@@ -2,7 +2,7 @@
 
 from takedown.store.tables.accounts import ROLES, Token, User
 from takedown.store.tables.audit import AuditEvent
-from takedown.store.tables.cases import Case, Reference
+from takedown.store.tables.cases import Case, CaseFace, Reference
 from takedown.store.tables.detections import Detection
 from takedown.store.tables.evidence import Artifact, Evidence
 from takedown.store.tables.monitoring import Media, Page, Source, page_media
@@ -13,6 +13,7 @@ __all__ = [
     "Artifact",
     "AuditEvent",
     "Case",
+    "CaseFace",
     "Contact",
     "Detection",
     "Evidence",

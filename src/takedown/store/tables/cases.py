@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from takedown.store.base import Base, utcnow
@@ -35,3 +35,16 @@ class Reference(Base):
     hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     case: Mapped[Case] = relationship(back_populates="references", lazy="raise")
+
+
+class CaseFace(Base):
+    """A reference face of a case: an embedding (encrypted at rest), never the photo."""
+
+    __tablename__ = "case_faces"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("cases.id", ondelete="CASCADE"), index=True)
+    model_name: Mapped[str] = mapped_column(String(60))
+    model_version: Mapped[str] = mapped_column(String(60))
+    embedding: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 08:10:40.831273
+Create Date: 2026-11-21 08:39:54.005388
 """
 
 from __future__ import annotations
@@ -116,6 +116,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_users")),
         sa.UniqueConstraint("username", name=op.f("uq_users_username")),
     )
+    op.create_table(
+        "case_faces",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("case_id", sa.Integer(), nullable=False),
+        sa.Column("model_name", sa.String(length=60), nullable=False),
+        sa.Column("model_version", sa.String(length=60), nullable=False),
+        sa.Column("embedding", sa.LargeBinary(), nullable=False),
+        sa.Column("created_at", takedown.store.base.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["case_id"], ["cases.id"], name=op.f("fk_case_faces_case_id_cases"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_case_faces")),
+    )
+    with op.batch_alter_table("case_faces", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_case_faces_case_id"), ["case_id"], unique=False)
+
     op.create_table(
         "notices",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -472,6 +488,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_notices_case_id"))
 
     op.drop_table("notices")
+    with op.batch_alter_table("case_faces", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_case_faces_case_id"))
+
+    op.drop_table("case_faces")
     op.drop_table("users")
     op.drop_table("tokens")
     with op.batch_alter_table("sources", schema=None) as batch_op:
