@@ -25,6 +25,11 @@ def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--only", default="")
+    ap.add_argument(
+        "--assemble",
+        action="store_true",
+        help="only join the existing fragments (each names the command that made it)",
+    )
     args = ap.parse_args()
     found = {p.stem.removeprefix("bench_"): p for p in (ROOT / "bench").glob("bench_*.py")}
     names = [n for n in ORDER if n in found] + sorted(set(found) - set(ORDER))
@@ -33,7 +38,7 @@ def main() -> int:
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     failed = []
-    for name in names:
+    for name in [] if args.assemble else names:
         out = results / f"{name}.md"
         cmd = [sys.executable, str(found[name]), "--out", str(out)] + (
             ["--quick"] if args.quick else []
@@ -46,7 +51,8 @@ def main() -> int:
             failed.append(name)
     head = (
         "# Benchmarks\n\n"
-        f"Written by `make bench` (`python bench/run.py{' --quick' if args.quick else ''}`) on "
+        f"Assembled by `python bench/run.py{' --assemble' if args.assemble else ''}` (`make bench` "
+        f"runs them all) on "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC; machine: {os.cpu_count()} cores, "
         f"{platform.platform()}, Python {platform.python_version()}. Every figure stands beside "
         "its baseline, measured in the same run on the same machine. Benign data only.\n\n"

@@ -70,7 +70,7 @@ def wake_rechecks(rt: Runtime) -> list[int]:
             if res.rowcount:  # type: ignore[attr-defined]
                 woken.append(nid)
     for nid in woken:
-        rt.enqueue_task("recheck", nid)
+        rt.enqueue("recheck", nid)
     return woken
 
 

@@ -68,8 +68,6 @@ class Runtime:
     def enqueue(self, stage_name: str, item_id: int) -> None:
         self._tasks[stage_name](item_id)
 
-    enqueue_task = enqueue
-
     def service(self, name: str, build: Callable[[Runtime], Any]) -> Any:
         """A per-process singleton (the matcher, the browser, ...), built on first use."""
         with self._lock:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from sqlalchemy import select
@@ -34,8 +35,13 @@ def case_keywords(rt: Runtime, extra: list[str]) -> CaseKeywords:
     for w in extra:
         owners.setdefault(" ".join(w.split()), set()).add(None)
     owners.pop("", None)
-    matcher = KeywordMatcher(list(owners)) if owners else None
-    return CaseKeywords(matcher, owners)
+    return CaseKeywords(_matcher(tuple(sorted(owners))) if owners else None, owners)
+
+
+@lru_cache(maxsize=32)
+def _matcher(words: tuple[str, ...]) -> KeywordMatcher:
+    """Variants are generated once per set of keywords, not at every poll (read-only after)."""
+    return KeywordMatcher(list(words))
 
 
 def run(rt: Runtime, source_id: int) -> None:
