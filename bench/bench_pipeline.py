@@ -210,10 +210,10 @@ def _missed(thr: dict[str, object]) -> str:
         return ""
     return (
         f"\nThe 50 pages/s target is missed ({pages_s:.1f}). Per page the pipeline does five database"
-        " transactions and full text extraction (trafilatura), and `hash_media` trims borders and"
-        " hashes twice on these 2 cores; the library alone fetches and extracts about 140 pages/s"
+        " transactions and full text extraction (trafilatura), and `hash_media` looks for borders to trim"
+        " (hashing again when it finds one) on these 2 cores; the library alone fetches and extracts about 140 pages/s"
         " (Monitoring section). Next steps: batch the page and media rows of one poll into one"
-        " transaction, and skip the second hash when no border was trimmed.\n"
+        " transaction, and run more worker threads for the I/O-bound stages.\n"
     )
 
 
