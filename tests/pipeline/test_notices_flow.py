@@ -161,6 +161,16 @@ def test_requests_from_detection_to_resolution(
     assert es.json()["to"] == ["noc@hosting.test"]
     assert sites["es"].url("/m/1.jpg") in es.json()["body"]
 
+    # An edit that brings the case's label into the body cannot be approved.
+    ko_url = f"/api/v1/notices/{notices['ko']['id']}"
+    leaked = c.patch(ko_url, json={"body": f"{notices['ko']['body']}\n{CASE_NAME}"}, headers=h)
+    assert leaked.status_code == 200
+    refused = c.post(f"{ko_url}/approve", headers=h)
+    assert refused.status_code == 409 and "forbidden term" in refused.json()["detail"]
+    assert c.get(ko_url, headers=h).json()["status"] == "draft"
+    c.patch(ko_url, json={"body": notices["ko"]["body"]}, headers=h)
+    assert smtp.mailbox.messages == []
+
     # Approval sends exactly one e-mail, with the Message-ID the notice records.
     sent = c.post(f"/api/v1/notices/{notices['ko']['id']}/approve", headers=h).json()
     assert sent["status"] == "sent" and sent["sent_at"]

@@ -207,14 +207,18 @@ def _values(req: NoticeRequest, t: Translator) -> dict[str, str]:
     }
 
 
-def compose_notice(req: NoticeRequest) -> DraftNotice:
-    """The first request to the site."""
-    t = Translator(req.language)
-    values = _values(req, t)
-    opening = [t.format(m.GREETING, **values), t.format(m.INTRO, **values)]
+def _draft(
+    req: NoticeRequest,
+    t: Translator,
+    subject: str,
+    opening: list[str],
+    kind: Literal["initial", "reminder", "escalation"] = "initial",
+    in_reply_to: str | None = None,
+    references: tuple[str, ...] = (),
+) -> DraftNotice:
     body, deadline = _render(req, t, opening)
     return DraftNotice(
-        subject=t.format(m.SUBJECT, **values),
+        subject=subject,
         body=body,
         language=req.language,
         legal_basis=t.gettext(
@@ -222,7 +226,18 @@ def compose_notice(req: NoticeRequest) -> DraftNotice:
         ),
         jurisdiction=req.jurisdiction.code,
         deadline=deadline,
+        kind=kind,
+        in_reply_to=in_reply_to,
+        references=references,
     )
+
+
+def compose_notice(req: NoticeRequest) -> DraftNotice:
+    """The first request to the site."""
+    t = Translator(req.language)
+    values = _values(req, t)
+    opening = [t.format(m.GREETING, **values), t.format(m.INTRO, **values)]
+    return _draft(req, t, t.format(m.SUBJECT, **values), opening)
 
 
 def compose_reminder(
@@ -235,17 +250,12 @@ def compose_reminder(
         t.format(m.GREETING, **values),
         t.format(m.REMINDER_INTRO, first_sent=_stamp(first_sent_at), **values),
     ]
-    body, deadline = _render(req, t, opening)
-    return DraftNotice(
-        subject=t.format(m.SUBJECT_REMINDER, **values),
-        body=body,
-        language=req.language,
-        legal_basis=t.gettext(
-            req.jurisdiction.legal_basis, domain="law", context=req.jurisdiction.code
-        ),
-        jurisdiction=req.jurisdiction.code,
-        deadline=deadline,
-        kind="reminder",
+    return _draft(
+        req,
+        t,
+        t.format(m.SUBJECT_REMINDER, **values),
+        opening,
+        "reminder",
         in_reply_to=first_message_id,
         references=(first_message_id,),
     )
@@ -266,17 +276,12 @@ def compose_escalation(
         t.format(_ESCALATION_TEXT[role], **values),
         t.format(m.ESCALATION_INTRO, first_sent=_stamp(first_sent_at), **values),
     ]
-    body, deadline = _render(req, t, opening)
-    return DraftNotice(
-        subject=t.format(m.SUBJECT_ESCALATION, **values),
-        body=body,
-        language=req.language,
-        legal_basis=t.gettext(
-            req.jurisdiction.legal_basis, domain="law", context=req.jurisdiction.code
-        ),
-        jurisdiction=req.jurisdiction.code,
-        deadline=deadline,
-        kind="escalation",
+    return _draft(
+        req,
+        t,
+        t.format(m.SUBJECT_ESCALATION, **values),
+        opening,
+        "escalation",
         references=(first_message_id,) if first_message_id else (),
     )
 

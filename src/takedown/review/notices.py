@@ -8,14 +8,15 @@ from __future__ import annotations
 from takedown.accounts.roles import Principal, allows
 from takedown.audit import Event, record
 from takedown.notices.catalog import SUPPORTED_LANGUAGES
+from takedown.notices.compose import LeakError, check_no_leak
 from takedown.notices.contacts.model import is_email
 from takedown.notices.states import InvalidTransition, is_editable, transition
 from takedown.pipeline.runtime import Runtime
 from takedown.pipeline.stage import Stage, execute
 from takedown.pipeline.stages import draft as drafting
-from takedown.pipeline.stages.send import prepare
+from takedown.pipeline.stages.send import draft_of, prepare
 from takedown.store.base import utcnow
-from takedown.store.tables import Notice
+from takedown.store.tables import Case, Notice
 
 
 class WorkflowError(ValueError):
@@ -112,6 +113,12 @@ def approve(rt: Runtime, notice_id: int, who: Principal) -> Notice:
             raise LookupError(f"notice {notice_id} not found")
         if not n.to:
             raise WorkflowError("the notice has no recipient")
+        case = s.get(Case, n.case_id) if n.case_id is not None else None
+        try:
+            # The composer never sees the case's label; an officer's edit might add it.
+            check_no_leak(draft_of(n, None), [case.name] if case else [])
+        except LeakError as exc:
+            raise WorkflowError(f"{exc}: remove it before approving") from exc
         try:
             n.status = transition(n.status, "approved").value
         except InvalidTransition as exc:

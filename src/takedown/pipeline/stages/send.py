@@ -33,7 +33,7 @@ def retry_delay(attempt: int, base: float = RETRY_BASE) -> timedelta:
     return timedelta(seconds=min(RETRY_MAX, base * 2 ** max(0, attempt - 1)))
 
 
-def _draft_of(n: Notice, parent_message_id: str | None) -> DraftNotice:
+def draft_of(n: Notice, parent_message_id: str | None) -> DraftNotice:
     refs = (parent_message_id,) if parent_message_id else ()
     return DraftNotice(
         subject=n.subject,
@@ -72,7 +72,7 @@ def run(rt: Runtime, notice_id: int) -> None:
             n.status = transition(n.status, "approved").value  # a retry is approved again
         prepare(n, settings.smtp_from)
         message = build_message(
-            _draft_of(n, parent_mid), sender=settings.smtp_from, to=n.to, message_id=n.message_id
+            draft_of(n, parent_mid), sender=settings.smtp_from, to=n.to, message_id=n.message_id
         )
         attempt = n.attempts
     config = SmtpConfig.from_url(settings.smtp_url, settings.smtp_from)
