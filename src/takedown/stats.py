@@ -32,6 +32,9 @@ def compute(s: Session) -> dict[str, Any]:
     removed = count(
         select(func.count()).select_from(Detection).where(Detection.status == "removed")
     )
+    reuploads = count(
+        select(func.count()).select_from(Detection).where(Detection.previous_id.is_not(None))
+    )
     sent = count(select(func.count()).select_from(Notice).where(Notice.sent_at.is_not(None)))
     by_status = dict(s.execute(select(Notice.status, func.count()).group_by(Notice.status)).all())
 
@@ -72,6 +75,7 @@ def compute(s: Session) -> dict[str, Any]:
         "detections": detections,
         "active": detections - removed,
         "removed": removed,
+        "reuploads": reuploads,
         "notices": by_status,
         "notices_sent": sent,
         "median_seconds_to_detect": _median(to_detect),

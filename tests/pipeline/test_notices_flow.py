@@ -38,6 +38,7 @@ def sites() -> Iterator[dict[str, Site]]:
     original = sample_image(7, 2, size=480)
     made["_original"] = original  # type: ignore[assignment]
     copy = jpeg(original.resize((400, 400 * original.height // original.width)), 75)
+    made["_copy"] = copy  # type: ignore[assignment]
     pages = {
         "ko": ("ko", '<footer><a href="/report">신고</a></footer>'),
         "ja": ("ja-JP", ""),
@@ -206,8 +207,26 @@ def test_requests_from_detection_to_resolution(
     for det_id in ko["detection_ids"]:
         det = c.get(f"/api/v1/detections/{det_id}", headers=h).json()
         assert det["status"] == "removed" and det["removed_at"]
+    # The same picture comes back on a new post: a new detection, linked to the removed one.
+    removed_media = [
+        d
+        for d in (c.get(f"/api/v1/detections/{i}", headers=h).json() for i in ko["detection_ids"])
+        if d["media_url"]
+    ]
+    sites["ko"].html("/", '<html lang="ko"><body><a href="/post/2">again</a></body></html>')
+    sites["ko"].html("/post/2", '<html lang="ko"><body><img src="/m/2.jpg"></body></html>')
+    sites["ko"].data("/m/2.jpg", sites["_copy"], "image/jpeg")  # type: ignore[arg-type]
+    poll_now(rt, skip={"capture"})
+    again = [
+        d
+        for d in c.get("/api/v1/detections", headers=h).json()
+        if d["page_url"] == sites["ko"].url("/post/2") and d["media_url"]
+    ]
+    assert len(again) == 1 and again[0]["status"] == "active"
+    assert again[0]["previous_id"] == removed_media[0]["id"]
     stats = c.get("/api/v1/stats", headers=h).json()
     assert stats["removed"] >= 1 and stats["median_seconds_to_removal"] is not None
+    assert stats["reuploads"] == 1
 
     # The Japanese site stays silent: after the renotice interval a reminder draft appears,
     # threaded to the first e-mail, waiting for an officer like every request.

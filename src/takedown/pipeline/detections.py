@@ -57,7 +57,7 @@ def record_hit(s: Session, page: Page, media: Media | None, hit: Hit) -> Detecti
     existing = list(s.execute(q.order_by(Detection.id)).scalars())
     if any(d.status == "active" for d in existing):
         return None
-    previous = existing[-1].id if existing else None
+    previous = existing[-1].id if existing else _removed_before(s, hit)
     det = Detection(
         case_id=hit.case_id,
         reference_id=hit.reference_id,
@@ -95,6 +95,23 @@ def record_hit(s: Session, page: Page, media: Media | None, hit: Hit) -> Detecti
         ),
     )
     return det
+
+
+def _removed_before(s: Session, hit: Hit) -> int | None:
+    """A re-upload of removed content, anywhere: the newest removed detection of the same
+    case and reference (text hits have no reference, so they link only on the same page)."""
+    if hit.case_id is None or hit.reference_id is None:
+        return None
+    return s.execute(
+        select(Detection.id)
+        .where(
+            Detection.case_id == hit.case_id,
+            Detection.reference_id == hit.reference_id,
+            Detection.status == "removed",
+        )
+        .order_by(Detection.removed_at.desc(), Detection.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def ensure_evidence(s: Session, page: Page) -> Evidence | None:
