@@ -20,7 +20,7 @@ from takedown.store.tables import Detection, Evidence, Media
 from takedown.web.app import create_app
 from tests.conftest import auth
 from tests.notices.conftest import Site
-from tests.support.drain import poll_now
+from tests.support.drain import drain, poll_now
 from tests.support.images import jpeg
 
 pytestmark = [pytest.mark.triage, pytest.mark.slow]
@@ -42,7 +42,13 @@ def test_same_person_candidate_and_stored_results(tmp_path: Path, site: Site) ->
     site.html("/p/2", '<html><body><p>two</p><img src="/h.jpg"></body></html>')
     site.data("/a.jpg", jpeg(astronaut.resize((400, 400)), 80), "image/jpeg")
     site.data("/h.jpg", jpeg(hopper, 80), "image/jpeg")
-    settings = Settings(home=tmp_path / "home", fetch_allow=[site.origin])
+    site.json("/rdap.json", {"version": "1.0", "services": []})  # no RDAP server is ever asked
+    settings = Settings(
+        home=tmp_path / "home",
+        fetch_allow=[site.origin],
+        rdap_bootstrap_url=site.url("/rdap.json"),
+        rdap_ip_bootstrap_urls=[site.url("/rdap.json")],
+    )
     rt = Runtime(settings)
     with rt.db.session() as s:
         h = auth(create_token(s, "officer", "t")[1])
@@ -83,4 +89,16 @@ def test_same_person_candidate_and_stored_results(tmp_path: Path, site: Site) ->
         assert s.execute(select(Evidence)).first() is None
         assert s.execute(select(Detection).where(Detection.proactive.is_(True))).first() is None
     assert not list((settings.home / "triage-spool").glob("*.bin"))
+
+    # An officer confirms the candidate: only then evidence is captured and a request drafted.
+    with TestClient(create_app(settings, rt)) as c:
+        assert c.get("/api/v1/notices", headers=h).json() == []
+        det = c.post(f"/api/v1/detections/{found[0]['id']}/confirm", headers=h)
+        assert det.status_code == 200 and det.json()["review"] == "confirmed"
+        again = c.post(f"/api/v1/detections/{found[0]['id']}/confirm", headers=h)
+        assert again.status_code == 409
+        drain(rt)
+        notices = c.get("/api/v1/notices", headers=h).json()
+    assert [n["detection_ids"] for n in notices] == [[found[0]["id"]]]
+    assert notices[0]["status"] == "draft"
     rt.close()

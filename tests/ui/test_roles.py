@@ -37,6 +37,7 @@ def fill(path: str, seeded: Seeded) -> str:
         "evidence_id": seeded.evidence_id,
         "artifact_id": seeded.media_artifact_ids[0],
         "user_id": 1,
+        "detection_id": 1,
     }
     return re.sub(r"\{(\w+)\}", lambda m: str(ids[m.group(1)]), path)
 
@@ -51,6 +52,8 @@ def test_the_route_list_is_complete(ui_app: FastAPI) -> None:
         "/sources/{source_id}/pause",
         "/evidence/{evidence_id}/verify",
         "/admin/users",
+        "/candidates/{detection_id}/confirm",
+        "/candidates/{detection_id}/dismiss",
     ):
         assert expected in posts
 

@@ -41,6 +41,7 @@ class Hit:
     confidence: float | None = None
     detail: dict[str, Any] | None = None
     priority: float = 0.0
+    review: str = "none"
 
 
 def record_hit(s: Session, page: Page, media: Media | None, hit: Hit) -> Detection | None:
@@ -73,6 +74,7 @@ def record_hit(s: Session, page: Page, media: Media | None, hit: Hit) -> Detecti
         detail=hit.detail or {},
         proactive=hit.case_id is None,
         priority=hit.priority,
+        review="candidate" if hit.case_id is None else hit.review,
         published_at=page.published_at,
         first_seen_at=utcnow(),
         previous_id=previous,

@@ -78,6 +78,7 @@ def _claim_detections(s: Session, notice: Notice) -> list[Detection]:
                 Detection.case_id == notice.case_id,
                 Detection.site == notice.site,
                 Detection.status == "active",
+                Detection.review.in_(("none", "confirmed")),  # candidates wait for an officer
                 Detection.id.not_in(covered),
             )
             .order_by(Detection.id)
@@ -182,6 +183,9 @@ def run(rt: Runtime, notice_id: int) -> None:
             return
         dets = _covered(s, notice)
         if not dets:
+            if notice.kind == "initial" and notice.drafted_at is None:
+                s.delete(notice)  # nothing (yet) to report: no empty draft in the queue
+                return
             notice.state = "idle"
             notice.error = "no active detection left to report"
             return

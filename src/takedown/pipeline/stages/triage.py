@@ -116,6 +116,7 @@ def run(rt: Runtime, media_id: int) -> None:
                             "face_index": cand.face_index,
                         },
                         priority=score,
+                        review="candidate",
                     ),
                 )
         decision = proactive(signals)

@@ -35,6 +35,9 @@ class Detection(Base):
     confidence: Mapped[float | None] = mapped_column(default=None)
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
     proactive: Mapped[bool] = mapped_column(default=False)
+    # none: a hash or keyword match, drafted as usual. candidate: a proactive finding or a
+    # same-person candidate, which an officer must confirm before any request includes it.
+    review: Mapped[str] = mapped_column(String(12), default="none", index=True)
     priority: Mapped[float] = mapped_column(default=0.0)
     published_at: Mapped[datetime | None] = mapped_column(default=None)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, HTTPException, Query, status
+from pydantic import Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
+from takedown.pipeline.runtime import Runtime
+from takedown.review import candidates
+from takedown.review.candidates import CandidateError
 from takedown.store.tables import Detection
-from takedown.web.api.common import Out, get_or_404
-from takedown.web.deps import db_session, viewer
+from takedown.web.api.common import Out, Strict, get_or_404
+from takedown.web.deps import db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/detections", tags=["detections"])
 
@@ -29,6 +34,7 @@ class DetectionOut(Out):
     distance: float
     confidence: float | None
     proactive: bool
+    review: str
     priority: float
     first_seen_at: datetime
     status: str
@@ -43,6 +49,7 @@ def list_detections(
     since: datetime | None = None,
     status: Literal["active", "removed"] | None = None,
     proactive: bool | None = None,
+    review: Literal["none", "candidate", "confirmed", "dismissed"] | None = None,
     limit: int = Query(1000, ge=1, le=10_000),
     s: Session = Depends(db_session),
     _: Principal = Depends(viewer),
@@ -56,6 +63,8 @@ def list_detections(
         q = q.where(Detection.status == status)
     if proactive is not None:
         q = q.where(Detection.proactive.is_(proactive))
+    if review is not None:
+        q = q.where(Detection.review == review)
     return list(s.execute(q.order_by(Detection.id).limit(limit)).scalars())
 
 
@@ -64,3 +73,36 @@ def get_detection(
     detection_id: int, s: Session = Depends(db_session), _: Principal = Depends(viewer)
 ) -> Detection:
     return get_or_404(s, Detection, detection_id, "detection")
+
+
+class Decision(Strict):
+    reason: str = Field(default="", max_length=500)
+
+
+def _decide(action: Callable[[], Detection]) -> Detection:
+    try:
+        return action()
+    except LookupError as exc:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except PermissionError as exc:
+        raise HTTPException(status.HTTP_403_FORBIDDEN, str(exc)) from exc
+    except CandidateError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+
+
+@router.post("/{detection_id}/confirm", response_model=DetectionOut)
+def confirm_detection(
+    detection_id: int, rt: Runtime = Depends(runtime), who: Principal = Depends(officer)
+) -> Detection:
+    """Accept a candidate (proactive or same person): it gets a case if needed, then a draft."""
+    return _decide(lambda: candidates.confirm(rt, detection_id, who))
+
+
+@router.post("/{detection_id}/dismiss", response_model=DetectionOut)
+def dismiss_detection(
+    detection_id: int,
+    body: Decision | None = None,
+    rt: Runtime = Depends(runtime),
+    who: Principal = Depends(officer),
+) -> Detection:
+    return _decide(lambda: candidates.dismiss(rt, detection_id, who, body.reason if body else ""))

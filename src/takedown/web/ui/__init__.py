@@ -15,12 +15,23 @@ from takedown.pipeline.runtime import Runtime
 from takedown.review.previews import Previews
 from takedown.web.ui.common import UiDenied, UiRedirect, UiState, render
 from takedown.web.ui.session import COOKIE, MAX_AGE, CurrentUser, session_secret
-from takedown.web.ui.views import admin, auth, cases, dashboard, evidence, notices, queue, sources
+from takedown.web.ui.views import (
+    admin,
+    auth,
+    candidates,
+    cases,
+    dashboard,
+    evidence,
+    notices,
+    queue,
+    sources,
+)
 
 STATIC = Path(__file__).with_name("static")
 ROUTERS = (
     auth.router,
     queue.router,
+    candidates.router,
     notices.router,
     cases.router,
     sources.router,

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 08:39:54.005388
+Create Date: 2026-11-21 09:09:33.044904
 """
 
 from __future__ import annotations
@@ -326,6 +326,7 @@ def upgrade() -> None:
         sa.Column("confidence", sa.Double(), nullable=True),
         sa.Column("detail", sa.JSON(), nullable=False),
         sa.Column("proactive", sa.Boolean(), nullable=False),
+        sa.Column("review", sa.String(length=12), nullable=False),
         sa.Column("priority", sa.Double(), nullable=False),
         sa.Column("published_at", takedown.store.base.UTCDateTime(timezone=True), nullable=True),
         sa.Column("first_seen_at", takedown.store.base.UTCDateTime(timezone=True), nullable=False),
@@ -372,6 +373,7 @@ def upgrade() -> None:
         )
         batch_op.create_index(batch_op.f("ix_detections_media_id"), ["media_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_detections_page_id"), ["page_id"], unique=False)
+        batch_op.create_index(batch_op.f("ix_detections_review"), ["review"], unique=False)
         batch_op.create_index(batch_op.f("ix_detections_site"), ["site"], unique=False)
         batch_op.create_index(batch_op.f("ix_detections_status"), ["status"], unique=False)
 
@@ -452,6 +454,7 @@ def downgrade() -> None:
     with op.batch_alter_table("detections", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_detections_status"))
         batch_op.drop_index(batch_op.f("ix_detections_site"))
+        batch_op.drop_index(batch_op.f("ix_detections_review"))
         batch_op.drop_index(batch_op.f("ix_detections_page_id"))
         batch_op.drop_index(batch_op.f("ix_detections_media_id"))
         batch_op.drop_index(batch_op.f("ix_detections_first_seen_at"))
