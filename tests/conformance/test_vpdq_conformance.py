@@ -10,8 +10,14 @@ from takedown.matching.hashers.pdq import hamming_hex
 from takedown.media.video import VideoLimits, hash_video_file
 from tests.conformance.conftest import VPDQ
 
+# Upstream hashes frames as they are: bar removal (takedown's own addition) stays off here.
 EVERY_FRAME = VideoLimits(
-    seconds_per_hash=0, max_side=0, max_frames=10_000, max_seconds=3600, threads=0
+    seconds_per_hash=0,
+    max_side=0,
+    max_frames=10_000,
+    max_seconds=3600,
+    threads=0,
+    letterbox=False,
 )
 EXPECTED = sorted((VPDQ / "expected" / "full-resolution").glob("*.txt"))
 # Upstream's comparison: frames where both sides have quality >= 50 must be < 31 bits apart.
@@ -62,7 +68,7 @@ def test_every_frame_matches_upstream(expected: Path) -> None:
 @pytest.mark.parametrize("expected", EXPECTED, ids=lambda p: p.stem)
 def test_one_frame_per_second_matches_upstream_frames(expected: Path) -> None:
     video = VPDQ / "videos" / f"{expected.stem}.mp4"
-    limits = VideoLimits(max_side=0, threads=0)
+    limits = VideoLimits(max_side=0, threads=0, letterbox=False)
     frames = hash_video_file(video, limits).frames
     by_number = {number: (quality, value) for number, quality, value in _expected(expected)}
     assert len(EXPECTED) == 11
@@ -77,7 +83,8 @@ def test_one_frame_per_second_matches_python_threatexchange() -> None:
     text = (VPDQ / "expected" / "pytx-1-second" / "chair-20-sd-bar.csv").read_text("utf-8")
     header, *lines = text.lstrip("# ").splitlines()
     rows = [dict(zip(header.split(","), line.split(","), strict=True)) for line in lines if line]
-    frames = hash_video_file(VPDQ / "videos" / "chair-20-sd-bar.mp4").frames
+    video = VPDQ / "videos" / "chair-20-sd-bar.mp4"
+    frames = hash_video_file(video, VideoLimits(letterbox=False)).frames
     assert len(frames) == len(rows) == 21
     for got, row in zip(frames, rows, strict=True):
         assert got.timestamp == pytest.approx(float(row["assumed_timestamp_s"]), abs=0.05)

@@ -7,6 +7,7 @@ import time
 
 import numpy as np
 import pytest
+import skimage.data
 from PIL import Image
 
 from takedown.matching.hashers.pdq import hamming_hex, pdq_hex
@@ -16,11 +17,32 @@ from tests.media.conftest import encode, noise_image
 
 
 def test_jpeg_decodes_to_reduced_rgb(large_photo: Image.Image) -> None:
-    decoded = decode_image(encode(large_photo, quality=90))
+    big = large_photo.resize((2400, 2400))
+    decoded = decode_image(encode(big, quality=90))
     assert decoded.image.mode == "RGB"
-    assert max(decoded.image.size) == ImageLimits().max_side
-    assert (decoded.width, decoded.height) == large_photo.size
+    # libjpeg's 1/2 scale: the largest reduction that keeps max_side (800) pixels.
+    assert decoded.image.size == (1200, 1200)
+    assert (decoded.width, decoded.height) == big.size
     assert decoded.format == "JPEG"
+
+
+def test_other_formats_are_reduced_by_an_integer_factor(large_photo: Image.Image) -> None:
+    decoded = decode_image(encode(large_photo.resize((2500, 1700)), fmt="PNG"))
+    assert decoded.image.size == (834, 567)  # reduce(3): a partial last box is kept
+
+
+@pytest.mark.parametrize("name", ["astronaut", "coffee", "chelsea", "retina", "rocket"])
+@pytest.mark.parametrize("side", [1700, 2400, 3300])
+def test_reduced_decode_hash_within_10_bits_of_full_decode(name: str, side: int) -> None:
+    # 1.5-8 MP JPEGs of benign photographs, the sizes where draft mode reduces by 2 or 4.
+    image = Image.fromarray(getattr(skimage.data, name)()).convert("RGB")
+    scale = side / max(image.size)
+    big = image.resize((round(image.width * scale), round(image.height * scale)))
+    data = encode(big, quality=90)
+    fast = decode_image(data)
+    assert max(fast.image.size) < side * 0.75  # it was reduced
+    full = decode_image(data, ImageLimits(max_side=0))
+    assert hamming_hex(pdq_hex(fast.image)[0], pdq_hex(full.image)[0]) <= 10
 
 
 def test_fast_decode_hash_within_10_bits_of_full_decode(large_photo: Image.Image) -> None:

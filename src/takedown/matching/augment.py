@@ -102,8 +102,25 @@ def _corner_crops(fraction: float) -> list[Augmentation]:
     return [Crop(f, f, 0, 0), Crop(0, f, f, 0), Crop(f, 0, 0, f), Crop(0, 0, f, f)]
 
 
+def _shifted_crops(total: float) -> list[Augmentation]:
+    """Remove ``total`` of each axis split 0/all, half/half or all/0 between its two edges.
+
+    An off-centre crop splits what it removes between the edges at random; this 3x3 grid
+    (less the centred member, which the symmetric crops hold) puts a hash within reach of any
+    split.
+    """
+    splits = (0.0, total / 2, total)
+    return [
+        Crop(x, y, total - x, total - y)
+        for x in splits
+        for y in splits
+        if (x, y) != (total / 2, total / 2)
+    ]
+
+
 DEFAULT_FAMILY: tuple[Augmentation, ...] = (
     *_symmetric_crops((0.03, 0.05, 0.07, 0.09, 0.11)),
+    *_shifted_crops(0.05),
     *_side_crops(0.04),
     *_side_crops(0.08),
     *_corner_crops(0.06),

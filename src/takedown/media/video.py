@@ -17,6 +17,7 @@ from pathlib import Path
 import vpdq
 
 from takedown.media.errors import MediaError
+from takedown.media.letterbox import CropBox, detect_letterbox, hash_cropped
 from takedown.media.sniff import sniff
 
 
@@ -31,6 +32,8 @@ class VideoLimits:
     max_side: int = 1280
     timeout_seconds: float = 120.0
     threads: int = 1
+    # Sample a few frames for uniform bars and hash the frames without them (see letterbox.py).
+    letterbox: bool = True
 
 
 @dataclass(frozen=True)
@@ -150,25 +153,57 @@ def hash_video_file(path: Path, limits: VideoLimits | None = None) -> VideoHashe
             )
             if cut.returncode != 0 or not source.exists() or source.stat().st_size == 0:
                 raise MediaError("corrupt video: cannot read its stream")
-        width, height = _downsample(info, limits.max_side)
-        try:
-            features = vpdq.computeHash(
-                str(source),
-                seconds_per_hash=limits.seconds_per_hash,
-                downsample_width=width,
-                downsample_height=height,
-                thread_count=limits.threads,
+        box = None
+        if limits.letterbox:
+            box = detect_letterbox(
+                source, info.width, info.height, min(info.duration or cap, cap), 30.0
             )
-        except (RuntimeError, ValueError, OSError) as exc:
-            raise MediaError(f"corrupt video stream: {exc}") from exc
-    frames = tuple(
+        if box is None:
+            frames = _vpdq_frames(source, info, limits, cap)
+        else:
+            frames = _cropped_frames(source, box, limits, cap)
+    if not frames:
+        raise MediaError("video has no decodable frames")
+    return VideoHashes(frames, info, truncated and info.duration != 0.0)
+
+
+def _vpdq_frames(
+    source: Path, info: VideoInfo, limits: VideoLimits, cap: float
+) -> tuple[VideoFrameHash, ...]:
+    width, height = _downsample(info, limits.max_side)
+    try:
+        features = vpdq.computeHash(
+            str(source),
+            seconds_per_hash=limits.seconds_per_hash,
+            downsample_width=width,
+            downsample_height=height,
+            thread_count=limits.threads,
+        )
+    except (RuntimeError, ValueError, OSError) as exc:
+        raise MediaError(f"corrupt video stream: {exc}") from exc
+    return tuple(
         VideoFrameHash(f.hex, int(f.quality), round(float(f.timestamp), 3), int(f.frame_number))
         for f in features
         if f.timestamp <= cap + 1e-6
     )[: limits.max_frames]
-    if not frames:
-        raise MediaError("video has no decodable frames")
-    return VideoHashes(frames, info, truncated and info.duration != 0.0)
+
+
+def _cropped_frames(
+    source: Path, box: CropBox, limits: VideoLimits, cap: float
+) -> tuple[VideoFrameHash, ...]:
+    frames = hash_cropped(
+        source,
+        box,
+        seconds_per_hash=limits.seconds_per_hash,
+        max_seconds=cap,
+        max_frames=limits.max_frames,
+        max_side=limits.max_side,
+        timeout=limits.timeout_seconds,
+    )
+    # ffmpeg's fps filter gives no source frame number: the sample's index stands in for it.
+    return tuple(
+        VideoFrameHash(f.hex, f.quality, f.timestamp, number) for number, f in enumerate(frames)
+    )
 
 
 def hash_video(data: bytes, limits: VideoLimits | None = None) -> VideoHashes:

@@ -1,0 +1,192 @@
+"""Video letterbox removal: find the bars once per video, then hash every frame without them.
+
+Black bars move every frame's PDQ far beyond the match threshold, and vpdq decodes the file
+itself with no crop option. So a few frames are sampled to find the bars; when there are
+some, ffmpeg decodes the video cropped, at one frame per ``seconds_per_hash``, and each frame
+is hashed with pdqhash (the same PDQ vpdq computes per frame).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pdqhash
+from PIL import Image
+
+from takedown.media.borders import border_box
+from takedown.media.errors import MediaError
+
+# Bars thinner than this share of a side are left alone: a pixel or two of edge noise is not a
+# letterbox, and cropping it would only move hashes away from an uncropped reference.
+MIN_BAR = 0.02
+SAMPLES = 5
+MIN_SAMPLES = 3
+# A sampled picture this flat (pixel standard deviation) is a blank or fade, not a scene.
+BLANK_STD = 4.0
+SAMPLE_SIDE = 320
+
+
+@dataclass(frozen=True)
+class CropBox:
+    """A crop in source pixels: ``width`` x ``height`` starting at (``x``, ``y``)."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @property
+    def filter(self) -> str:
+        return f"crop={self.width}:{self.height}:{self.x}:{self.y}"
+
+
+@dataclass(frozen=True)
+class CroppedFrame:
+    """The PDQ hash of one cropped frame sampled at ``timestamp`` seconds."""
+
+    hex: str
+    quality: int
+    timestamp: float
+
+
+def _samples(
+    path: Path, width: int, height: int, duration: float, keyframes: bool, timeout: float
+) -> list[Image.Image]:
+    """Up to SAMPLES frames spread over the video, shrunk to at most SAMPLE_SIDE, in one run.
+
+    With ``keyframes`` only key frames are decoded, which keeps sampling cheap on long videos.
+    """
+    scale = min(1.0, SAMPLE_SIDE / max(width, height))
+    w, h = max(8, round(width * scale)), max(8, round(height * scale))
+    gap = max(duration, 1.0) / SAMPLES
+    pick = f"select='isnan(prev_selected_t)+gte(t-prev_selected_t,{gap:.3f})'"
+    args = [
+        *("ffmpeg", "-nostdin", "-v", "error"),
+        *(("-skip_frame", "nokey") if keyframes else ()),
+        *("-i", str(path), "-map", "0:v:0", "-vf", f"{pick},scale={w}:{h}:flags=area"),
+        *("-fps_mode", "passthrough", "-frames:v", str(SAMPLES + 1)),
+        *("-f", "rawvideo", "-pix_fmt", "rgb24", "-"),
+    ]
+    try:
+        done = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
+    except (subprocess.TimeoutExpired, OSError):
+        return []
+    size = w * h * 3
+    return [
+        Image.fromarray(np.frombuffer(done.stdout[i : i + size], dtype=np.uint8).reshape(h, w, 3))
+        for i in range(0, len(done.stdout) - size + 1, size)
+    ]
+
+
+def detect_letterbox(
+    path: Path, width: int, height: int, duration: float, timeout: float = 30.0
+) -> CropBox | None:
+    """The crop removing uniform bars, from frames sampled across the video; None if no bars.
+
+    A bar must be in every sampled picture: each side keeps its thinnest bar over the samples,
+    so a dark sky or a plain wall in one scene is not cut from the whole video (a reference
+    and a sub-clip of it, sampled at other times, must come to the same decision). Blank
+    samples (a fade to black) say nothing and are left out.
+    """
+    span = duration if duration > 0 else 1.0
+    trims: list[tuple[float, float, float, float]] = []
+    for keyframes in (True, False):
+        frames = _samples(path, width, height, span, keyframes, timeout)
+        frames = [f for f in frames if float(np.asarray(f).std()) >= BLANK_STD]
+        if len(frames) >= MIN_SAMPLES:
+            break  # else too few key frames (short clip, long GOP): decode them all instead
+    for frame in frames:
+        fw, fh = frame.size
+        left, top, right, bottom = border_box(frame)
+        trims.append((left / fw, top / fh, (fw - right) / fw, (fh - bottom) / fh))
+    if not trims:
+        return None
+    left, top, right, bottom = (min(side) for side in zip(*trims, strict=True))
+    if max(left, top, right, bottom) < MIN_BAR:
+        return None
+    # Even offsets and sizes keep the crop exact on 4:2:0 chroma; rounding inwards drops any
+    # sliver of bar the reduced sample hid.
+    x = _even_up(left * width)
+    y = _even_up(top * height)
+    w = _even_down(width - x - right * width)
+    h = _even_down(height - y - bottom * height)
+    if w < 16 or h < 16:
+        return None
+    return CropBox(x, y, w, h)
+
+
+def _even_up(value: float) -> int:
+    n = int(np.ceil(value - 1e-6))
+    return n + (n % 2)
+
+
+def _even_down(value: float) -> int:
+    n = int(np.floor(value + 1e-6))
+    return n - (n % 2)
+
+
+def _frames(
+    path: Path, args: list[str], size: tuple[int, int], deadline: float
+) -> Iterator[np.ndarray]:
+    """Raw RGB frames from ffmpeg, one at a time, so memory stays one frame whatever the video."""
+    frame_bytes = size[0] * size[1] * 3
+    try:
+        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    except OSError as exc:
+        raise MediaError(f"cannot run ffmpeg: {exc}") from exc
+    assert process.stdout is not None  # PIPE was asked for
+    try:
+        while True:
+            if time.monotonic() > deadline:
+                raise MediaError("ffmpeg timed out while decoding the video")
+            chunk = process.stdout.read(frame_bytes)
+            if len(chunk) < frame_bytes:
+                return
+            yield np.frombuffer(chunk, dtype=np.uint8).reshape(size[1], size[0], 3)
+    finally:
+        process.kill()
+        process.wait()
+
+
+def hash_cropped(
+    path: Path,
+    box: CropBox,
+    *,
+    seconds_per_hash: float,
+    max_seconds: float,
+    max_frames: int,
+    max_side: int,
+    timeout: float,
+) -> tuple[CroppedFrame, ...]:
+    """PDQ of each ``seconds_per_hash`` frame of the first ``max_seconds``, cropped to ``box``."""
+    width, height = box.width, box.height
+    if max_side > 0 and max(width, height) > max_side:
+        scale = max_side / max(width, height)
+        width, height = max(2, round(width * scale)), max(2, round(height * scale))
+    step = max(seconds_per_hash, 0.0)
+    chain = box.filter
+    if step > 0:
+        # The first frame at or after each step, as vpdq takes them; ffmpeg's fps filter would
+        # keep the last frame of each interval instead, most of a second later.
+        chain += f",select='isnan(prev_selected_t)+gte(t-prev_selected_t,{step * 0.999:g})'"
+    chain += f",scale={width}:{height}:flags=area"
+    args = [
+        *("ffmpeg", "-nostdin", "-v", "error", "-i", str(path), "-t", f"{max_seconds:.3f}"),
+        *("-map", "0:v:0", "-vf", chain, "-fps_mode", "passthrough"),
+        *("-f", "rawvideo", "-pix_fmt", "rgb24", "-"),
+    ]
+    out: list[CroppedFrame] = []
+    deadline = time.monotonic() + timeout
+    for number, pixels in enumerate(_frames(path, args, (width, height), deadline)):
+        if number >= max_frames:
+            break
+        bits, quality = pdqhash.compute(np.ascontiguousarray(pixels))
+        value = np.packbits(np.asarray(bits, dtype=np.uint8)).tobytes().hex()
+        # Every frame (step 0) has no known rate here: its timestamp is its index.
+        out.append(CroppedFrame(value, int(quality), round(number * (step or 1.0), 3)))
+    return tuple(out)
