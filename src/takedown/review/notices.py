@@ -75,6 +75,8 @@ def edit_draft(
                 raise WorkflowError("the body may not be empty")
             n.body = body
             changed.append("body")
+        if changed:
+            n.detail = {**(n.detail or {}), "edited_by_officer": True}
         record(s, Event("notice.edit", who.actor, "notice", n.id, {"fields": changed}))
         return n
 
@@ -98,6 +100,8 @@ def rerender(rt: Runtime, notice_id: int, who: Principal, language: str) -> Noti
             raise WorkflowError(f"only a draft can be re-rendered; this notice is {n.status}")
         try:
             drafting.rerender(rt, s, n, language, contacts)
+            n.detail = {k: v for k, v in (n.detail or {}).items() if k != "edited_by_officer"}
+            n.error = None
         except ValueError as exc:
             raise WorkflowError(str(exc)) from exc
         record(s, Event("notice.rerender", who.actor, "notice", n.id, {"language": language}))

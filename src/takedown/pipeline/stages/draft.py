@@ -175,7 +175,18 @@ def run(rt: Runtime, notice_id: int) -> None:
         if notice is None or notice.status != "draft":
             return
         dets = _claim_detections(s, notice) if notice.kind == "initial" else _covered(s, notice)
-        page_url = dets[0].page_url if dets else f"https://{notice.site}/"
+        if not dets:
+            _nothing_to_report(s, notice)
+            return
+        page_url = dets[0].page_url
+        edited = bool((notice.detail or {}).get("edited_by_officer"))
+        if edited and notice.drafted_at is not None:
+            # The officer's text stands; the new detections are listed, and a re-render adds them.
+            notice.priority = max(notice.priority, *(d.priority for d in dets))
+            notice.error = "new detections arrived after your edit: re-render to include them"
+            notice.state = "idle"
+            notice.state_changed_at = utcnow()
+            return
     contacts = _contacts(rt, page_url)
     with rt.db.session() as s:
         notice = s.get(Notice, notice_id)
@@ -183,11 +194,7 @@ def run(rt: Runtime, notice_id: int) -> None:
             return
         dets = _covered(s, notice)
         if not dets:
-            if notice.kind == "initial" and notice.drafted_at is None:
-                s.delete(notice)  # nothing (yet) to report: no empty draft in the queue
-                return
-            notice.state = "idle"
-            notice.error = "no active detection left to report"
+            _nothing_to_report(s, notice)
             return
         req = build_request(rt, s, notice, dets, contacts)
         draft = _compose(s, notice, req)
@@ -212,6 +219,14 @@ def run(rt: Runtime, notice_id: int) -> None:
                 {"language": notice.language, "to": notice.to, "detections": [d.id for d in dets]},
             ),
         )
+
+
+def _nothing_to_report(s: Session, notice: Notice) -> None:
+    if notice.kind == "initial" and notice.drafted_at is None:
+        s.delete(notice)  # nothing (yet) to report: no empty draft in the queue
+        return
+    notice.state = "idle"
+    notice.error = "no active detection left to report"
 
 
 def _covered(s: Session, notice: Notice) -> list[Detection]:

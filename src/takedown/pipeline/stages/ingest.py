@@ -12,6 +12,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from takedown.extract.keywords import KeywordMatcher
+from takedown.extract.media import media_kind_from_url
 from takedown.extract.page import PageExtract, extract_page
 from takedown.notices.contacts.discover import site_key
 from takedown.pipeline.detections import Hit, attach_evidence, ensure_evidence, record_hit, url_hash
@@ -110,7 +111,12 @@ def ingest_page(
         ]
         priority = KEYWORD_PRIORITY if hits else 0.0
         media_urls = [(m.url, m.kind) for m in extract.media]
-        media_urls += [(u, "image") for u in found.media_hints if u not in dict(media_urls)]
+        linked = {url for url, _kind in media_urls}
+        media_urls += [
+            (u, media_kind_from_url(u) or "image")  # the media stage sniffs the real kind
+            for u in found.media_hints
+            if u not in linked
+        ]
         work = _link_media(s, page, media_urls, priority)
         made = []
         for case_id, words in hits.items():
