@@ -171,26 +171,11 @@ def _targets(summary: dict[str, str]) -> list[str]:
 WHY_MISSED = [
     "Where the targets are missed, and why (from reading the per-transform tables below):",
     "",
-    "- **Image recall** is held back by crop 5%, crop 20%, screenshot, collage, watermark and"
-    " blur. The reference augmentation family holds symmetric, one-side and corner"
-    " crops at fixed fractions, while the benchmark's 5% crop splits the removed 5% of each"
-    " side between the two edges at random (hashes alone find about 62%); queries whose PDQ quality"
-    " falls below 50 (blurred low-texture tiles) are not trusted by design; and the"
-    " local-feature verifier must stay above about 40 RANSAC inliers to keep zero false pairs,"
-    " which a quarter-size collage cell or a shrunken screenshot often does not reach.",
-    "- **Precision** is estimated on this corpus: a method's threshold is the loosest with no"
-    " false pair among all (edited image, other reference) pairs. That lets plain PDQ use 70+"
-    " bits here, which would not stay precise against millions of references; takedown's"
-    " hash threshold is below 40 bits.",
-    "- **Video letterbox**: neither takedown nor plain vPDQ removes black bars from video"
-    " frames before hashing, and bars move every frame's PDQ far beyond 31 bits.",
-    "- **Hashing speed**: takedown's `hash_media` also trims uniform borders (a full-frame"
-    " numpy pass per side) and hashes the trimmed frame, which costs more than the draft-mode"
-    " decode saves on 1-2 MP images.",
-    "- **Index at 10 M**: no FAISS multi-hash parameter set tested reaches both 1,000x numpy and"
-    " 99.9% of its pairs here. Half the fillers are corpus hashes with 48-80 bits flipped, so"
-    " thousands of near-misses share hash buckets with every query; pairs within 19 bits are"
-    " always found by 10x24 with one flip (pigeonhole), the 20-31-bit ones only mostly.",
+    "- **Image recall** is held back by crop 20%, screenshot, collage, watermark and blur. Queries whose PDQ quality falls below 50 (blurred low-texture tiles) are not trusted by design, and the local-feature verifier must stay above about 40 RANSAC inliers to keep zero false pairs, which a quarter-size collage cell or a shrunken screenshot often does not reach. Crop 5% (removed share split at random between the two edges) is covered by the off-centre crops of the reference family and sits just under its target.",
+    "- **Precision** is estimated on this corpus: a method's threshold is the loosest with no false pair among all (edited image, other reference) pairs. That lets plain PDQ use 70+ bits here, which would not stay precise against millions of references; takedown's hash threshold is below 40 bits.",
+    "- **Hashing speed**: `hash_media` decodes JPEGs reduced by a whole factor (libjpeg's DCT scaling, long side kept at 800 px or more, which keeps the hash within 10 bits of a full decode here), then looks for uniform borders and computes the exact hashes too. At 1 MP no reduction applies, so the extra work makes it slower than the naive path; the gain grows with size (about 11x at 8-12 MP, measured separately).",
+    "- **Video hashing speed**: takedown first samples frames to find letterbox or pillarbox bars, then crops before hashing; that costs about half of plain vPDQ's speed and buys the letterbox row of the video table.",
+    "- **Index at 10 M**: no FAISS multi-hash parameter set tested reaches both 1,000x numpy and 99.9% of its pairs here. Half the fillers are corpus hashes with 48-80 bits flipped, so thousands of near-misses share hash buckets with every query; pairs within 19 bits are always found by 10x24 with one flip (pigeonhole), the 20-31-bit ones only mostly.",
     "",
 ]
 
