@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
-from takedown.audit import Event, record
+from takedown.review.cases import add_case, change_case
 from takedown.store.tables import Case, Reference
 from takedown.web.api.common import Out, Strict, get_or_404
 from takedown.web.deps import db_session, officer, viewer
@@ -64,10 +64,7 @@ def _out(session: Session, case: Case) -> CaseOut:
 def create_case(
     body: CaseIn, s: Session = Depends(db_session), who: Principal = Depends(officer)
 ) -> CaseOut:
-    case = Case(name=body.name, keywords=body.keywords, notes=body.notes)
-    s.add(case)
-    s.flush()
-    record(s, Event("case.create", who.actor, "case", case.id, {"keywords": len(body.keywords)}))
+    case = add_case(s, body.name, body.keywords, body.notes, who.actor)
     return _out(s, case)
 
 
@@ -91,8 +88,5 @@ def update_case(
     who: Principal = Depends(officer),
 ) -> CaseOut:
     case = get_or_404(s, Case, case_id, "case")
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    for key, value in changes.items():
-        setattr(case, key, value)
-    record(s, Event("case.update", who.actor, "case", case.id, {"fields": sorted(changes)}))
+    change_case(s, case, body.model_dump(exclude_unset=True, exclude_none=True), who.actor)
     return _out(s, case)

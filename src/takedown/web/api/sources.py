@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
 from takedown.audit import Event, record
-from takedown.store.base import utcnow
+from takedown.review.sources import add_source, change_source
 from takedown.store.tables import Source
 from takedown.web.api.common import Out, Strict, get_or_404
 from takedown.web.deps import db_session, officer, viewer
@@ -79,12 +79,7 @@ class SourceOut(Out):
 def create_source(
     body: SourceIn, s: Session = Depends(db_session), who: Principal = Depends(officer)
 ) -> Source:
-    src = Source(**body.model_dump(), state="idle", next_poll_at=utcnow(), poll_state={})
-    s.add(src)
-    s.flush()
-    record(
-        s, Event("source.create", who.actor, "source", src.id, {"url": src.url, "kind": src.kind})
-    )
+    src = add_source(s, body.model_dump(), who.actor)
     return src
 
 
@@ -110,12 +105,7 @@ def update_source(
     who: Principal = Depends(officer),
 ) -> Source:
     src = get_or_404(s, Source, source_id, "source")
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    for key, value in changes.items():
-        setattr(src, key, value)
-    if "interval_seconds" in changes or changes.get("paused") is False:
-        src.next_poll_at = utcnow()
-    record(s, Event("source.update", who.actor, "source", src.id, changes))
+    change_source(s, src, body.model_dump(exclude_unset=True, exclude_none=True), who.actor)
     return src
 
 

@@ -9,8 +9,8 @@ from fastapi.responses import Response
 from pydantic import ValidationError
 from sqlalchemy import func, select
 
-from takedown.audit import Event, record
 from takedown.matching.hashing import HashLimits
+from takedown.review.cases import add_case, change_case
 from takedown.review.references import ALGORITHMS, ReferenceInputError, add_hashes, add_upload
 from takedown.store.tables import Case, Detection, Reference
 from takedown.web.api.cases import CaseIn, CasePatch
@@ -60,19 +60,7 @@ def create_case(
         flash(request, form_errors(exc), "error")
         return redirect("/cases")
     with ui(request).rt.db.session() as s:
-        case = Case(name=body.name, keywords=body.keywords, notes=body.notes)
-        s.add(case)
-        s.flush()
-        record(
-            s,
-            Event(
-                "case.create",
-                user.principal.actor,
-                "case",
-                case.id,
-                {"keywords": len(body.keywords)},
-            ),
-        )
+        case = add_case(s, body.name, body.keywords, body.notes, user.principal.actor)
         case_id = case.id
     return redirect(f"/cases/{case_id}")
 
@@ -109,15 +97,7 @@ def update_case(
         case = s.get(Case, case_id)
         if case is None:
             raise UiDenied(404, tr(request)("Not found."))
-        changes = body.model_dump(exclude_none=True)
-        for key, value in changes.items():
-            setattr(case, key, value)
-        record(
-            s,
-            Event(
-                "case.update", user.principal.actor, "case", case_id, {"fields": sorted(changes)}
-            ),
-        )
+        change_case(s, case, body.model_dump(exclude_none=True), user.principal.actor)
     flash(request, tr(request)("Saved."))
     return redirect(f"/cases/{case_id}")
 

@@ -8,8 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.audit import Event, record
-from takedown.store.base import utcnow
+from takedown.review.sources import add_source, change_source
 from takedown.store.tables import Source
 from takedown.web.api.sources import SourceIn, SourcePatch
 from takedown.web.ui.common import (
@@ -69,19 +68,7 @@ def create_source(
         flash(request, form_errors(exc), "error")
         return redirect("/sources")
     with ui(request).rt.db.session() as s:
-        src = Source(**body.model_dump(), state="idle", next_poll_at=utcnow(), poll_state={})
-        s.add(src)
-        s.flush()
-        record(
-            s,
-            Event(
-                "source.create",
-                user.principal.actor,
-                "source",
-                src.id,
-                {"url": src.url, "kind": src.kind},
-            ),
-        )
+        add_source(s, body.model_dump(), user.principal.actor)
     return redirect("/sources")
 
 
@@ -101,12 +88,7 @@ def source_page(request: Request, source_id: int, user: UiUser = Depends(viewer)
 
 def _apply(request: Request, source_id: int, user: UiUser, changes: dict[str, object]) -> None:
     with ui(request).rt.db.session() as s:
-        src = _get(s, request, source_id)
-        for key, value in changes.items():
-            setattr(src, key, value)
-        if "interval_seconds" in changes or changes.get("paused") is False:
-            src.next_poll_at = utcnow()
-        record(s, Event("source.update", user.principal.actor, "source", source_id, dict(changes)))
+        change_source(s, _get(s, request, source_id), changes, user.principal.actor)
 
 
 @router.post("/sources/{source_id}", include_in_schema=False, dependencies=[Depends(csrf)])
