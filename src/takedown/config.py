@@ -39,7 +39,14 @@ class _HomeTomlSource(PydanticBaseSettingsSource):
 
     def __call__(self) -> dict[str, Any]:
         data = self._load()
-        return {k: v for k, v in data.items() if k in self.settings_cls.model_fields}
+        unknown = sorted(k for k in data if k not in self.settings_cls.model_fields)
+        if unknown:
+            # A mistyped key (say `smpt_url`) must not silently turn a feature off.
+            raise ValueError(
+                f"takedown.toml: unknown setting(s) {', '.join(unknown)}; "
+                f"known: {', '.join(sorted(self.settings_cls.model_fields))}"
+            )
+        return dict(data)
 
 
 class Settings(BaseSettings):
@@ -81,7 +88,20 @@ class Settings(BaseSettings):
     # Origins ("http://127.0.0.1:8765") exempt from the SSRF guard: the demo web, test webs and
     # configured infrastructure. Everything else that is not a public address is refused.
     fetch_allow: list[str] = Field(default_factory=list)
-    workers: int = Field(2, ge=1, le=64)
+    # Worker pools of the lanes (see `takedown pipeline`): each stage has its own inside its lane.
+    poll_concurrency: int = Field(8, ge=1, le=256)  # polls in flight at once (I/O)
+    fetch_concurrency: int = Field(8, ge=1, le=256)  # media downloads in flight at once
+    hash_workers: int = Field(0, ge=0, le=64)  # CPU workers; 0: one per core
+    browser_contexts: int = Field(2, ge=1, le=32)  # captures at once on the one Chromium
+    render_concurrency: int = Field(1, ge=1, le=32)  # JavaScript-rendered polls at once
+    notice_workers: int = Field(2, ge=1, le=32)  # drafting, re-checks
+    # Pipeline stages and jobs beyond the built-ins ("module:Class" -> order; null disables one).
+    pipeline_stages: dict[str, int | None] = Field(default_factory=dict)
+    pipeline_jobs: dict[str, int | None] = Field(default_factory=dict)
+    # Where evidence and every hand-over between workers live: shared storage when scaled.
+    evidence_url: str = ""
+    # How long an approval in `takedown serve` waits to show whether the request went out.
+    approve_wait_seconds: float = Field(10.0, ge=0, le=120)
     sweep_seconds: int = Field(30, ge=1)
     # A task whose item has been in a working state this long is considered lost and re-queued.
     lease_seconds: int = Field(300, ge=1)
@@ -129,6 +149,8 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.home / 'takedown.db'}"
         if not self.queue_url:
             self.queue_url = f"sqlite:///{self.home / 'queue.db'}"
+        if not self.evidence_url:
+            self.evidence_url = self.evidence_dir.as_uri()
         if self.mode == "production":
             if self.vault_key is None:
                 raise ValueError("production mode needs TAKEDOWN_VAULT_KEY (base64, 32 bytes)")

@@ -14,7 +14,7 @@ kind           factory                                               Protocol
 sources        ``() -> Source``                                      ``sources.base.Source``
 hashers        ``() -> Hasher``                                      ``matching.hashers.base``
 classifiers    ``() -> Classifier``                                  ``triage.base.Classifier``
-channels       ``(ChannelContext) -> NoticeChannel``                 ``notices.channels``
+channels       ``(Settings) -> NoticeChannel``                    ``notices.channels``
 evidence       ``(uri: str) -> EvidenceStore``                       ``evidence.store``
 ============== ===================================================== ===========================
 """
@@ -133,10 +133,10 @@ CLASSIFIERS: Registry[Callable[[], Any]] = Registry(
     },
 )
 CHANNELS: Registry[Callable[..., Any]] = Registry(
-    "channels", {"email": "takedown.notices.channels:EmailChannel.from_context"}
+    "channels", {"email": "takedown.notices.channels:EmailChannel.from_settings"}
 )
 EVIDENCE_STORES: Registry[Callable[[str], Any]] = Registry(
-    "evidence", {"file": "takedown.evidence.store:FileStore.from_uri"}
+    "evidence", {"file": "takedown.evidence.store:file_store"}
 )
 
 ALL: tuple[Registry[Any], ...] = (SOURCES, HASHERS, CLASSIFIERS, CHANNELS, EVIDENCE_STORES)

@@ -15,16 +15,17 @@ from takedown.web.app import create_app
 from tests.conftest import auth
 from tests.notices.conftest import Site
 from tests.sites.media import sample_image
-from tests.support.drain import drain, poll_now
+from tests.support.drain import drain, fail_captures, poll_now
 from tests.support.images import jpeg
 
 
 def _draft(rt: Runtime, case_id: int, site: str) -> None:
+    fail_captures(rt)
     with rt.db.session() as s:
         notice = request_draft(s, case_id, site)
         notice_id = notice.id if notice is not None else None
     if notice_id is not None:
-        rt.enqueue("draft", notice_id)
+        rt.submit("draft", notice_id)
     drain(rt, skip={"capture"})
 
 

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from takedown.accounts.tokens import create_token
 from takedown.config import Settings
-from takedown.pipeline.queue import make_huey, pending_count
+from takedown.pipeline.queue import make_huey
 from takedown.pipeline.runtime import Runtime
 from takedown.store.tables import Source
 from tests.support.procs import kill9, start, terminate, wait_for, wait_http
@@ -27,7 +27,7 @@ N = 6
 def _env(home: Path, web_port: int, **extra: str) -> dict[str, str]:
     return {
         "TAKEDOWN_HOME": str(home),
-        "TAKEDOWN_WORKERS": "1",
+        "TAKEDOWN_POLL_CONCURRENCY": "1",
         "TAKEDOWN_LEASE_SECONDS": "3",
         "TAKEDOWN_SWEEP_SECONDS": "1",
         "TAKEDOWN_FETCH_ALLOW": json.dumps([f"http://127.0.0.1:{web_port}"]),
@@ -74,8 +74,8 @@ def test_kill_9_serve_then_restart_completes_queued_work(tmp_path: Path) -> None
             kill9(proc)
         polled_before = _polled(settings)
         assert polled_before < N, "the kill came too late to test anything"
-        huey = make_huey(settings)
-        assert pending_count(huey) > 0, "no task was queued at the kill"
+        huey = make_huey(settings, "poll", "takedown.poll")
+        assert huey.pending_count() > 0, "no task was queued at the kill"
 
         proc = start(["serve", "--port", str(port)], env, log)
         try:

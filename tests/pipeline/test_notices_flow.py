@@ -15,9 +15,8 @@ from sqlalchemy import select, update
 
 from takedown.accounts.tokens import create_token
 from takedown.config import Settings
-from takedown.pipeline import followup
 from takedown.pipeline.runtime import Runtime
-from takedown.pipeline.stages.send import wake_retries
+from takedown.pipeline.scheduler import run_job
 from takedown.store.base import utcnow
 from takedown.store.tables import Notice
 from takedown.web.app import create_app
@@ -173,19 +172,25 @@ def test_requests_from_detection_to_resolution(
     assert smtp.mailbox.messages == []
 
     # Approval sends exactly one e-mail, with the Message-ID the notice records.
-    sent = c.post(f"/api/v1/notices/{notices['ko']['id']}/approve", headers=h).json()
+    approved = c.post(f"/api/v1/notices/{notices['ko']['id']}/approve", headers=h).json()
+    # Sending runs in the notice lane, not inside the request (no worker runs in this test).
+    assert approved["status"] == "approved" and smtp.mailbox.messages == []
+    drain(rt)
+    sent = c.get(f"/api/v1/notices/{notices['ko']['id']}", headers=h).json()
     assert sent["status"] == "sent" and sent["sent_at"]
     assert [m["Message-ID"] for _, m in smtp.mailbox.messages] == [sent["message_id"]]
     assert smtp.mailbox.messages[0][0].rcpt_tos == ["abuse@site-ko.test"]
 
     # The mail server is down: the notice fails, is retried, and arrives once when it is back.
     smtp.stop()
-    failed = c.post(f"/api/v1/notices/{notices['ja']['id']}/approve", headers=h).json()
+    c.post(f"/api/v1/notices/{notices['ja']['id']}/approve", headers=h)
+    drain(rt)
+    failed = c.get(f"/api/v1/notices/{notices['ja']['id']}", headers=h).json()
     assert failed["status"] == "failed" and failed["error"]
     smtp.start()
     deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
-        wake_retries(rt)
+        run_job(rt, "wake_send_retries")
         drain(rt)
         if c.get(f"/api/v1/notices/{notices['ja']['id']}", headers=h).json()["status"] == "sent":
             break
@@ -197,10 +202,10 @@ def test_requests_from_detection_to_resolution(
     sites["ko"].status("/post/1", 404)
     sites["ko"].status("/m/1.jpg", 404)
     time.sleep(rt.settings.recheck_seconds + 0.1)
-    followup.wake_rechecks(rt)
+    run_job(rt, "wake_rechecks")
     drain(rt)
     time.sleep(rt.settings.recheck_seconds + 0.1)
-    followup.wake_rechecks(rt)
+    run_job(rt, "wake_rechecks")
     drain(rt)
     ko = c.get(f"/api/v1/notices/{notices['ko']['id']}", headers=h).json()
     assert ko["status"] == "resolved" and ko["resolved_at"]
@@ -236,7 +241,7 @@ def test_requests_from_detection_to_resolution(
             .where(Notice.id == notices["ja"]["id"])
             .values(sent_at=utcnow().replace(year=2020))
         )
-    followup.renotice(rt)
+    run_job(rt, "wake_renotices")
     drain(rt)
     with rt.db.session() as s:
         reminder = s.execute(
@@ -245,7 +250,9 @@ def test_requests_from_detection_to_resolution(
         assert reminder.kind == "reminder" and reminder.status == "draft"
         assert reminder.to == ["security@site-ja.test"] and reminder.body
     before = len(smtp.mailbox.messages)
-    sent = c.post(f"/api/v1/notices/{reminder.id}/approve", headers=h).json()
+    c.post(f"/api/v1/notices/{reminder.id}/approve", headers=h)
+    drain(rt)
+    sent = c.get(f"/api/v1/notices/{reminder.id}", headers=h).json()
     assert sent["status"] == "sent"
     msg = smtp.mailbox.messages[before][1]
     assert msg["In-Reply-To"] == failed["message_id"]

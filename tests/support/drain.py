@@ -1,27 +1,27 @@
-"""Run queued pipeline tasks in the test's own thread until the queue is empty: deterministic."""
+"""Run queued pipeline tasks in the test's own thread until every queue is empty: deterministic."""
 
 from __future__ import annotations
 
 from collections.abc import Collection
 
 from takedown.pipeline.runtime import Runtime
-from takedown.pipeline.scheduler import wake_due_sources
+from takedown.pipeline.scheduler import run_job
 
 
 def drain(rt: Runtime, skip: Collection[str] = (), limit: int = 2000) -> list[str]:
-    """Execute tasks (main and triage queues) until none is left; `skip` drops tasks by name."""
+    """Execute tasks, upstream stages first, until none is left; `skip` drops tasks by stage."""
     done: list[str] = []
+    order = rt.graph.names()
     for _ in range(limit):
-        task = rt.huey.dequeue() or rt.triage_huey.dequeue()
-        if task is None:
+        got = rt.queues.dequeue_any(order)
+        if got is None:
             return done
-        name = task.name.rsplit(".", 1)[-1]
-        if name in skip:
+        stage, task = got
+        if stage in skip:
             continue
-        huey = rt.huey if name != "triage" else rt.triage_huey
-        huey.execute(task)
-        done.append(name)
-    raise AssertionError(f"the queue did not empty after {limit} tasks: {done[-10:]}")
+        rt.queues.huey[stage].execute(task)
+        done.append(stage)
+    raise AssertionError(f"the queues did not empty after {limit} tasks: {done[-10:]}")
 
 
 def poll_now(rt: Runtime, skip: Collection[str] = ()) -> list[str]:
@@ -33,5 +33,20 @@ def poll_now(rt: Runtime, skip: Collection[str] = ()) -> list[str]:
 
     with rt.db.session() as s:
         s.execute(update(Source).where(Source.state == "idle").values(next_poll_at=utcnow()))
-    wake_due_sources(rt)
+    run_job(rt, "wake_sources")
     return drain(rt, skip)
+
+
+def fail_captures(rt: Runtime) -> None:
+    """Mark every pending capture failed (a test that runs no browser): drafting, which waits
+    for each detection's evidence, then goes on as it does after a real failed capture."""
+    from sqlalchemy import update
+
+    from takedown.store.tables import Evidence
+
+    with rt.db.session() as s:
+        s.execute(
+            update(Evidence)
+            .where(Evidence.state == "pending")
+            .values(state="failed", error="not captured in this test")
+        )

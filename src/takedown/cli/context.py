@@ -15,7 +15,7 @@ def settings_from(ctx: click.Context, **overrides: Any) -> Settings:
     home = (ctx.find_root().obj or {}).get("home")
     try:
         return load_settings(home=home, **overrides)
-    except ValidationError as exc:
+    except (ValidationError, ValueError) as exc:
         raise click.ClickException(f"invalid settings: {exc}") from exc
 
 

@@ -7,7 +7,7 @@ import logging
 import click
 
 from takedown import __version__
-from takedown.cli import accounts, admin, demo, evidence, media, run
+from takedown.cli import accounts, admin, demo, evidence, media, pipeline, run
 
 
 @click.group()
@@ -21,10 +21,12 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
         level=logging.DEBUG if verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    for noisy in ("weasyprint", "fontTools"):  # their per-step progress is not ours to report
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = {"home": home}
 
 
-for group in (run, accounts, admin, media, evidence, demo):
+for group in (run, pipeline, accounts, admin, media, evidence, demo):
     for command in group.COMMANDS:
         cli.add_command(command)
 

@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from takedown.cli.context import runtime_from
+from takedown.pipeline.graph import LANES
 from takedown.pipeline.roles import Workers, wait_for_signal
 from takedown.web.app import create_app
 
@@ -55,13 +56,28 @@ def web(ctx: click.Context, host: str, port: int) -> None:
         rt.close()
 
 
+def _lanes(value: str | None) -> tuple[str, ...]:
+    if not value:
+        return LANES
+    lanes = tuple(dict.fromkeys(v.strip() for v in value.split(",") if v.strip()))
+    unknown = [lane for lane in lanes if lane not in LANES]
+    if unknown:
+        raise click.BadParameter(f"unknown lane(s) {', '.join(unknown)}; lanes: {', '.join(LANES)}")
+    return lanes
+
+
 @click.command()
-@click.option("--threads", type=int, default=None, help="Worker threads (default: settings).")
+@click.option(
+    "--lanes",
+    default=None,
+    help=f"Comma-separated lanes to run here ({','.join(LANES)}); default all.",
+)
 @click.pass_context
-def worker(ctx: click.Context, threads: int | None) -> None:
-    """Run only the pipeline workers and the scheduler (scaled deployment)."""
-    rt = runtime_from(ctx, workers=threads)
-    workers = Workers(rt)
+def worker(ctx: click.Context, lanes: str | None) -> None:
+    """Run only the pipeline workers and the scheduler of some lanes (scaled deployment)."""
+    chosen = _lanes(lanes)
+    rt = runtime_from(ctx)
+    workers = Workers(rt, chosen)
     workers.start()
     try:
         wait_for_signal()

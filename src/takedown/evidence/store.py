@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
+from takedown.plugins import EVIDENCE_STORES, UnknownPlugin
+
 _SAFE_PART = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$")
 
 
@@ -57,6 +59,9 @@ class EvidenceStore(Protocol):
 
     def local_path(self, key: str, name: str) -> Path | None:
         """A path on the local file system, when the store has one (for tests and tools)."""
+
+    def delete(self, key: str, name: str) -> None:
+        """Remove a hand-over file (spools only; evidence is never deleted)."""
 
 
 class FileStore:
@@ -117,11 +122,15 @@ class FileStore:
     def local_path(self, key: str, name: str) -> Path | None:
         return self._path(key, name)
 
+    def delete(self, key: str, name: str) -> None:
+        """Remove a hand-over file (a spool); evidence itself is never deleted this way."""
+        self._path(key, name).unlink(missing_ok=True)
+
 
 StoreFactory = Callable[[str], EvidenceStore]
 
 
-def _file_store(uri: str) -> EvidenceStore:
+def file_store(uri: str) -> EvidenceStore:
     parts = urlsplit(uri)
     if parts.scheme == "file":
         if parts.netloc not in ("", "localhost"):
@@ -130,20 +139,18 @@ def _file_store(uri: str) -> EvidenceStore:
     return FileStore(uri)
 
 
-_STORES: dict[str, StoreFactory] = {"file": _file_store, "": _file_store}
-
-
 def register_store(scheme: str, factory: StoreFactory) -> None:
-    """Make ``open_store`` accept ``scheme://`` URIs."""
-    _STORES[scheme] = factory
+    """Make ``open_store`` accept ``scheme://`` URIs (``takedown.plugins.EVIDENCE_STORES``)."""
+    EVIDENCE_STORES.register(scheme, factory)
 
 
 def open_store(uri: str | Path) -> EvidenceStore:
     """Open the store a URI names: ``file:///srv/evidence``, ``/srv/evidence`` or a Path."""
     text = str(uri)
-    scheme = urlsplit(text).scheme if "://" in text else ""
+    scheme = urlsplit(text).scheme if "://" in text else "file"
     try:
-        factory = _STORES[scheme]
-    except KeyError:
+        factory = EVIDENCE_STORES.get(scheme)
+    except UnknownPlugin:
         raise StoreError(f"no evidence store for scheme {scheme!r}") from None
-    return factory(text)
+    store: EvidenceStore = factory(text)
+    return store

@@ -6,7 +6,7 @@ E-mail is the built-in one; a web-form channel (a site's report form) would regi
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from takedown.notices.compose import DraftNotice
 from takedown.notices.send import (
@@ -17,6 +17,13 @@ from takedown.notices.send import (
     new_message_id,
     send_message,
 )
+
+if TYPE_CHECKING:
+    from takedown.config import Settings
+
+
+class ChannelUnavailable(RuntimeError):  # noqa: N818 - reads as the condition it reports
+    """The channel cannot deliver with this installation's settings (said to the officer)."""
 
 
 class NoticeChannel(Protocol):
@@ -45,6 +52,15 @@ class EmailChannel:
 
     def __init__(self, config: SmtpConfig) -> None:
         self.config = config
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> EmailChannel:
+        """The channel factory of ``takedown.plugins.CHANNELS``: refuses when sending is off."""
+        if not settings.smtp_url or not settings.smtp_from:
+            raise ChannelUnavailable(
+                "sending is disabled: set TAKEDOWN_SMTP_URL and TAKEDOWN_SMTP_FROM"
+            )
+        return cls(SmtpConfig.from_url(settings.smtp_url, settings.smtp_from))
 
     def new_id(self) -> str:
         return new_message_id(self.config.sender)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Coroutine
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
@@ -21,12 +21,10 @@ from takedown.notices.contacts.rdap import (
     bundled_domain_bootstrap,
     load_domain_bootstrap,
 )
-from takedown.pipeline import services
+from takedown.pipeline.services import Services, fetch_limits
 from takedown.store.base import utcnow
+from takedown.store.db import Database
 from takedown.store.tables import Contact
-
-if TYPE_CHECKING:
-    from takedown.pipeline.runtime import Runtime
 
 TTL = timedelta(days=7)
 ERROR_TTL = timedelta(hours=1)
@@ -38,40 +36,41 @@ def _origin(url: str) -> str:
     return f"{p.scheme}://{p.netloc}"
 
 
-def infra_fetcher(rt: Runtime) -> tuple[Fetcher, RdapClient]:
+def infra_fetcher(svc: Services) -> tuple[Fetcher, RdapClient]:
     """RDAP is configured infrastructure: its servers are exempt from the guard, nothing else."""
+    settings = svc.settings
 
-    async def make(r: Runtime) -> _Infra:
-        allow = list(r.settings.fetch_allow)
+    async def make() -> _Infra:
+        allow = list(settings.fetch_allow)
         configured = [
-            u for u in (r.settings.rdap_bootstrap_url, *r.settings.rdap_ip_bootstrap_urls) if u
+            u for u in (settings.rdap_bootstrap_url, *settings.rdap_ip_bootstrap_urls) if u
         ]
-        limits = services.fetch_limits(r.settings)
+        limits = fetch_limits(settings)
         plain = Fetcher(
             guard=UrlGuard(allow=[*allow, *{_origin(u) for u in configured}]),
-            proxy=r.settings.proxy,
-            user_agent=r.settings.user_agent,
+            proxy=settings.proxy,
+            user_agent=settings.user_agent,
             limits=limits,
         )
-        url = r.settings.rdap_bootstrap_url
+        url = settings.rdap_bootstrap_url
         try:
             boot = await load_domain_bootstrap(plain, url) if url else bundled_domain_bootstrap()
-            ips = await _ip_bootstrap(plain, r.settings.rdap_ip_bootstrap_urls)
+            ips = await _ip_bootstrap(plain, settings.rdap_ip_bootstrap_urls)
         finally:
             await plain.aclose()
         # Configured bootstraps name the center's own RDAP servers: infrastructure, exempt.
         servers: set[str] = {_origin(u) for u in configured}
         if url:
             servers |= {_origin(u) for urls in boot.services.values() for u in urls}
-        if ips is not None and r.settings.rdap_ip_bootstrap_urls:
+        if ips is not None and settings.rdap_ip_bootstrap_urls:
             servers |= {_origin(u) for _net, urls in ips.services for u in urls}
         guard = UrlGuard(allow=[*allow, *sorted(servers)])
         fetcher = Fetcher(
-            guard=guard, proxy=r.settings.proxy, user_agent=r.settings.user_agent, limits=limits
+            guard=guard, proxy=settings.proxy, user_agent=settings.user_agent, limits=limits
         )
         return _Infra(fetcher, RdapClient(fetcher, boot, ips))
 
-    infra: _Infra = services.on_loop(rt, "rdap", make)
+    infra: _Infra = svc.on_loop("rdap", make)
     return infra.fetcher, infra.rdap
 
 
@@ -149,18 +148,16 @@ def _from_rows(domain: str, rows: list[Contact]) -> ContactSet:
     return ContactSet(domain=domain, contacts=contacts, registrar_country=country)
 
 
-def lookup(rt: Runtime, page_url: str, discover: Discover) -> ContactSet:
+def lookup(db: Database, svc: Services, page_url: str, discover: Discover) -> ContactSet:
     domain = site_key(page_url)
     now = utcnow()
-    with rt.db.session() as s:
+    with db.session() as s:
         rows = list(s.execute(select(Contact).where(Contact.domain == domain)).scalars())
         if rows and all(r.expires_at > now for r in rows):
             return _from_rows(domain, rows)
-    _, rdap = infra_fetcher(rt)
-    found: ContactSet = services.runner(rt).run(
-        discover(services.fetcher(rt), page_url, now=now, rdap=rdap), timeout=300
-    )
-    with rt.db.session() as s:
+    _, rdap = infra_fetcher(svc)
+    found: ContactSet = svc.run(discover(svc.fetcher, page_url, now=now, rdap=rdap), timeout=300)
+    with db.session() as s:
         s.execute(delete(Contact).where(Contact.domain == domain))
         s.add_all(_to_rows(found))
     return found

@@ -1,7 +1,12 @@
-"""The task queue: Huey on SQLite under TAKEDOWN_HOME (embedded) or on Redis (scaled)."""
+"""The task queues: one per stage, kept per lane in SQLite under TAKEDOWN_HOME or on Redis.
+
+A stage's queue is its own (``takedown.<stage>``), so its backlog never stands in front of another
+stage's work; priorities order the work inside one queue (Huey: higher first).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,12 +15,13 @@ from huey import Huey, RedisHuey, SqliteHuey
 from takedown.config import Settings
 
 
-def make_huey(settings: Settings, name: str = "takedown") -> Huey:
+def make_huey(settings: Settings, lane: str, name: str) -> Huey:
     url = settings.queue_url
     if url.startswith(("redis://", "rediss://", "unix://")):
         huey: Huey = RedisHuey(name, url=url, results=False, utc=True)
     elif url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
+        path = path.with_name(f"{path.stem}-{lane}{path.suffix or '.db'}")
         path.parent.mkdir(parents=True, exist_ok=True)
         huey = SqliteHuey(name, filename=str(path), results=False, utc=True, timeout=30)
     else:
@@ -23,6 +29,37 @@ def make_huey(settings: Settings, name: str = "takedown") -> Huey:
     return huey
 
 
-def pending_count(huey: Huey) -> int:
-    count: Any = huey.pending_count()
-    return int(count)
+class Queues:
+    """A Huey queue and one task per stage; `enqueue` is the only way onto them."""
+
+    def __init__(self, settings: Settings, lanes: dict[str, str]) -> None:
+        self.huey: dict[str, Huey] = {
+            stage: make_huey(settings, lane, f"takedown.{stage}") for stage, lane in lanes.items()
+        }
+        self._tasks: dict[str, Any] = {}
+
+    def bind(self, stage: str, run: Callable[[int], None]) -> None:
+        run.__name__ = stage
+        self._tasks[stage] = self.huey[stage].task(name=stage)(run)
+
+    def enqueue(
+        self, stage: str, item_id: int, priority: float = 0.0, delay: float | None = None
+    ) -> None:
+        task = self._tasks[stage]
+        p = round(priority)
+        if delay:
+            task.schedule(args=(item_id,), delay=delay, priority=p)
+        else:
+            task(item_id, priority=p)
+
+    def pending(self, stage: str) -> int:
+        count: Any = self.huey[stage].pending_count()
+        return int(count)
+
+    def dequeue_any(self, order: list[str]) -> tuple[str, Any] | None:
+        """The next task of the first stage in ``order`` that has one (tests run them inline)."""
+        for stage in order:
+            task = self.huey[stage].dequeue()
+            if task is not None:
+                return stage, task
+        return None

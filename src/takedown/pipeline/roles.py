@@ -1,4 +1,4 @@
-"""Running the roles: workers (Huey consumer threads plus the scheduler), and their clean stop."""
+"""Running the lanes: one Huey consumer per stage of the chosen lanes, plus the scheduler."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from types import FrameType
 import faiss
 from huey.consumer import Consumer
 
+from takedown.pipeline.graph import LANES
 from takedown.pipeline.runtime import Runtime
 from takedown.pipeline.scheduler import Scheduler
-from takedown.pipeline.stages.triage import enabled as triage_enabled
 
 log = logging.getLogger(__name__)
 
@@ -25,48 +25,47 @@ class _QuietConsumer(Consumer):  # type: ignore[misc]
 
 
 class Workers:
-    def __init__(self, rt: Runtime) -> None:
+    """The worker pools of ``lanes`` in this process: each stage has its own."""
+
+    def __init__(self, rt: Runtime, lanes: tuple[str, ...] = LANES) -> None:
+        unknown = set(lanes) - set(LANES)
+        if unknown:
+            raise ValueError(f"unknown lane(s) {sorted(unknown)}; lanes are {', '.join(LANES)}")
         self.rt = rt
-        self.consumer = _QuietConsumer(
-            rt.huey,
-            workers=rt.settings.workers,
-            worker_type="thread",
-            periodic=False,
-            max_delay=1.0,
-            check_worker_health=True,
-            shutdown_timeout=30,
-        )
-        self.triage: _QuietConsumer | None = None
-        if triage_enabled(rt):
-            self.triage = _QuietConsumer(
-                rt.triage_huey,
-                workers=1,
+        self.lanes = lanes
+        self.consumers: dict[str, _QuietConsumer] = {}
+        for st in rt.graph.in_lanes(lanes):
+            self.consumers[st.name] = _QuietConsumer(
+                rt.queues.huey[st.name],
+                workers=st.concurrency(rt.settings),
                 worker_type="thread",
                 periodic=False,
-                max_delay=2.0,
+                initial_delay=0.05,
+                backoff=1.3,
+                max_delay=0.5,
+                check_worker_health=True,
                 shutdown_timeout=30,
             )
-        self.scheduler = Scheduler(rt)
+        self.scheduler = Scheduler(rt, lanes)
 
     def start(self) -> None:
         # Measured: on small machines FAISS's own threads slow searches 2-4x; workers run in parallel.
         faiss.omp_set_num_threads(1)
-        self.consumer.start()
-        if self.triage is not None:
-            self.triage.start()
+        self.rt.log_graph()
+        for consumer in self.consumers.values():
+            consumer.start()
         self.scheduler.start()
+        self.rt.workers_running = True
         log.info(
-            "workers started: %d threads, stages %s",
-            self.rt.settings.workers,
-            ", ".join(self.rt.stages),
+            "workers started: lanes %s, stages %s", ",".join(self.lanes), ", ".join(self.consumers)
         )
 
     def stop(self) -> None:
         """Stop taking work, let running tasks finish; queued tasks stay in the queue."""
+        self.rt.workers_running = False
         self.scheduler.stop()
-        self.consumer.stop(graceful=True)
-        if self.triage is not None:
-            self.triage.stop(graceful=True)
+        for consumer in self.consumers.values():
+            consumer.stop(graceful=True)
 
 
 def wait_for_signal() -> None:

@@ -1,17 +1,19 @@
-"""What one process of takedown shares: settings, database, queue, stages and lazily built services."""
+"""The composition root: builds the database, the stage graph, its queues and its services once
+per process, and gives each stage its narrow context. The web layer holds it to start entry
+stages (:meth:`Runtime.submit`) and to reach the database; stages never see it."""
 
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
-from typing import Any
-
-from huey import Huey
+from functools import partial
 
 from takedown.config import Settings
-from takedown.pipeline.queue import make_huey
-from takedown.pipeline.stage import Stage, execute
+from takedown.pipeline.context import StageContext
+from takedown.pipeline.graph import Graph, Stage
+from takedown.pipeline.queue import Queues
+from takedown.pipeline.services import Services
+from takedown.pipeline.stage import execute
+from takedown.plugins import log_enabled
 from takedown.store.db import Database
 from takedown.store.migrate import upgrade
 
@@ -19,68 +21,59 @@ log = logging.getLogger(__name__)
 
 
 class Runtime:
-    """Built once per process from settings; passed to every stage and to the web app."""
-
     def __init__(self, settings: Settings, *, migrate: bool = True) -> None:
         self.settings = settings
         settings.home.mkdir(parents=True, exist_ok=True)
         self.db = Database(settings.database_url)
         if migrate:
-            upgrade(self.db)
-        self.huey: Huey = make_huey(settings)
-        # Triage has its own queue and consumer, so hashing is never delayed behind it.
-        self.triage_huey: Huey = make_huey(settings, name="takedown-triage")
+            upgrade(self.db, lock_dir=settings.home)
+        self.services = Services(settings, self.db)
+        self.graph = Graph.from_settings(settings)
+        self.queues = Queues(settings, {st.name: st.lane for st in self.graph.stages})
         self.stages: dict[str, Stage] = {}
-        self._tasks: dict[str, Any] = {}
-        self._services: dict[str, Any] = {}
-        self._lock = threading.RLock()  # building one service may ask for another
-        from takedown.pipeline.wiring import register_stages
+        self.workers_running = False
+        for cls in self.graph.stages:
+            ctx = StageContext(
+                name=cls.name,
+                settings=settings,
+                db=self.db,
+                services=self.services,
+                send=partial(self.handoff, cls.name),
+            )
+            stage = cls(ctx)
+            self.stages[cls.name] = stage
+            self.queues.bind(cls.name, partial(self._run, stage))
 
-        register_stages(self)
+    def _run(self, stage: Stage, item_id: int) -> None:
+        execute(self.db, stage, item_id, self._requeue, self.settings.lease_seconds)
 
-    def add_stage(self, stage: Stage) -> None:
-        self.stages[stage.name] = stage
+    def _requeue(self, stage: str, item_id: int, priority: float, delay: float | None) -> None:
+        self.queues.enqueue(stage, item_id, priority, delay)
 
-        def run(item_id: int) -> None:
-            execute(self, stage, item_id)
+    def handoff(self, source: str, target: str, item_id: int, priority: float = 0.0) -> None:
+        """Queue ``item_id`` for ``target``; ``source`` must declare it (see the graph)."""
+        if self.graph.check_handoff(source, target):
+            self.queues.enqueue(target, item_id, priority)
+        else:
+            log.debug(
+                "%s -> %s: the stage is disabled; item %s not queued", source, target, item_id
+            )
 
-        run.__name__ = stage.name
-        self._tasks[stage.name] = self.huey.task(name=stage.name, priority=stage.priority)(run)
+    def submit(self, target: str, item_id: int, priority: float = 0.0) -> None:
+        """Start an entry stage from the web or the command line (see ``graph.ENTRIES``)."""
+        self.handoff("api", target, item_id, priority)
 
-    def add_task(
-        self,
-        name: str,
-        fn: Callable[[Runtime, int], None],
-        priority: int = 0,
-        huey: Huey | None = None,
-    ) -> None:
-        """A plain task (no work-item state): for periodic work that the scheduler re-issues."""
-
-        def run(item_id: int) -> None:
-            try:
-                fn(self, item_id)
-            except Exception:  # logged; the scheduler issues the work again next interval
-                log.exception("task %s failed on %s", name, item_id)
-
-        run.__name__ = name
-        self._tasks[name] = (huey or self.huey).task(name=name, priority=priority)(run)
-
-    def enqueue(self, stage_name: str, item_id: int) -> None:
-        self._tasks[stage_name](item_id)
-
-    def service(self, name: str, build: Callable[[Runtime], Any]) -> Any:
-        """A per-process singleton (the matcher, the browser, ...), built on first use."""
-        with self._lock:
-            if name not in self._services:
-                self._services[name] = build(self)
-            return self._services[name]
+    def log_graph(self) -> None:
+        for st in self.graph.stages:
+            log.info(
+                "stage %s lane=%s concurrency=%d -> %s",
+                st.name,
+                st.lane,
+                st.concurrency(self.settings),
+                ", ".join(st.successors) or "(end)",
+            )
+        log_enabled()
 
     def close(self) -> None:
-        for svc in reversed(list(self._services.values())):  # the loop closes last
-            closer = getattr(svc, "close", None)
-            if callable(closer):
-                try:
-                    closer()
-                except Exception:
-                    log.exception("closing service failed")
+        self.services.close()
         self.db.dispose()

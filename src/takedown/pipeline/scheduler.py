@@ -1,8 +1,9 @@
-"""The scheduler: wakes due sources and, every sweep interval, hands back lost work.
+"""The scheduler: runs the graph's periodic jobs of this process's lanes and the sweeper.
 
 Huey's periodic tasks tick once a minute at most; sources may be polled every few seconds, so the
 scheduler is a loop of its own. Several may run (one per worker process): every hand-over is a
-conditional UPDATE, so no item is queued twice by two schedulers.
+conditional UPDATE, so no item is queued twice by two schedulers. Jobs only look up what is due
+and hand it to a stage; the work itself runs in the stage's lane.
 """
 
 from __future__ import annotations
@@ -10,58 +11,69 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from functools import partial
 
-from takedown.pipeline.stage import sweep, wake
-from takedown.pipeline.wiring import periodic_jobs
+from takedown.pipeline.context import JobContext
+from takedown.pipeline.graph import LANES, Job
+from takedown.pipeline.runtime import Runtime
+from takedown.pipeline.stage import sweep
 from takedown.store.base import utcnow
-from takedown.store.tables import Source
-
-if TYPE_CHECKING:
-    from takedown.pipeline.runtime import Runtime
 
 log = logging.getLogger(__name__)
 
 
-def wake_due_sources(rt: Runtime) -> list[int]:
-    now = utcnow()
-    return wake(
-        rt,
-        rt.stages["poll"],
-        "idle",
-        Source.paused.is_(False),
-        Source.deleted.is_(False),
-        Source.next_poll_at <= now,
-    )
-
-
-def sweep_all(rt: Runtime) -> int:
+def sweep_stages(rt: Runtime, lanes: tuple[str, ...] = LANES) -> int:
+    """Hand back lost work of the stages in ``lanes`` (a dead worker, a lost task)."""
     lease = timedelta(seconds=rt.settings.lease_seconds)
     total = 0
-    for stage in rt.stages.values():
-        for item_id in sweep(rt, stage, lease):
-            rt.enqueue(stage.name, item_id)
+    for cls in rt.graph.in_lanes(lanes):
+        if cls.work is None:
+            continue
+        for item_id in sweep(rt.db, cls.work, lease, rt.queues.pending(cls.name)):
+            rt.queues.enqueue(cls.name, item_id)
             total += 1
     if total:
         log.info("sweeper re-queued %d items", total)
     return total
 
 
-class Scheduler:
-    """A daemon thread running the periodic jobs; `jobs` are (interval seconds, function)."""
+def build_jobs(rt: Runtime, lanes: tuple[str, ...] = LANES) -> list[Job]:
+    local = tuple(st.name for st in rt.graph.in_lanes(lanes))
+    return [
+        cls(
+            JobContext(
+                name=cls.name,
+                settings=rt.settings,
+                db=rt.db,
+                send=partial(rt.handoff, cls.name),
+                local_stages=local,
+                pending=rt.queues.pending,
+                stage_works={st.name: st.work for st in rt.graph.stages if st.work},
+            )
+        )
+        for cls in rt.graph.jobs
+        if cls.lane in lanes
+    ]
 
-    def __init__(self, rt: Runtime) -> None:
+
+def run_job(rt: Runtime, name: str) -> object:
+    """Run one job of the graph now, by name (tests and the command line)."""
+    for job in build_jobs(rt):
+        if job.name == name:
+            return job.run(utcnow())
+    raise KeyError(f"no job named {name!r}")
+
+
+class Scheduler:
+    """A daemon thread running this process's jobs at their intervals, and the sweeper."""
+
+    def __init__(self, rt: Runtime, lanes: tuple[str, ...] = LANES) -> None:
         self.rt = rt
+        self.lanes = lanes
+        self.jobs = build_jobs(rt, lanes)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, name="takedown-scheduler", daemon=True)
-        tick = rt.settings.scheduler_tick_seconds
-        self.jobs: list[tuple[float, Callable[[Runtime], object]]] = [
-            (tick, wake_due_sources),
-            (float(rt.settings.sweep_seconds), sweep_all),
-            *periodic_jobs(rt),
-        ]
 
     def start(self) -> None:
         self._thread.start()
@@ -71,15 +83,23 @@ class Scheduler:
         self._thread.join(timeout=10)
 
     def _loop(self) -> None:
+        settings = self.rt.settings
+        every = [type(j).interval(settings) for j in self.jobs]
         last = [0.0] * len(self.jobs)
-        tick = self.rt.settings.scheduler_tick_seconds
+        last_sweep = 0.0
         while not self._stop.is_set():
             now = time.monotonic()
-            for i, (interval, job) in enumerate(self.jobs):
-                if now - last[i] >= interval:
+            for i, job in enumerate(self.jobs):
+                if now - last[i] >= every[i]:
                     last[i] = now
                     try:
-                        job(self.rt)
+                        job.run(utcnow())
                     except Exception:
-                        log.exception("scheduler job %s failed", getattr(job, "__name__", job))
-            self._stop.wait(tick)
+                        log.exception("scheduler job %s failed", job.name)
+            if now - last_sweep >= settings.sweep_seconds:
+                last_sweep = now
+                try:
+                    sweep_stages(self.rt, self.lanes)
+                except Exception:
+                    log.exception("sweeper failed")
+            self._stop.wait(settings.scheduler_tick_seconds)

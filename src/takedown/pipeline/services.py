@@ -1,15 +1,29 @@
-"""Per-process services the stages share, built on first use: loop, fetcher, browser, matcher."""
+"""The collaborators stages share in one process, each built on first use from the settings.
+
+`Services` is made once by the composition root (:class:`~takedown.pipeline.runtime.Runtime`)
+and handed to stages inside their :class:`~takedown.pipeline.context.StageContext`. A process
+that runs no browser-lane stage never starts Chromium; one that runs no hash-lane stage never
+loads the reference index.
+"""
 
 from __future__ import annotations
 
+import base64
 import logging
+import os
+import secrets
 import threading
 from collections.abc import Callable, Coroutine
-from typing import TYPE_CHECKING, Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import select
 
 from takedown.config import Settings
+from takedown.evidence.services import EvidenceServices
+from takedown.evidence.store import EvidenceStore, open_store
+from takedown.evidence.timestamp import HttpTimestampAuthority
+from takedown.evidence.vault import Vault
 from takedown.fetch.browser import Browser, BrowserConfig
 from takedown.fetch.guard import UrlGuard
 from takedown.fetch.http import Fetcher, FetchLimits
@@ -17,60 +31,14 @@ from takedown.matching.engine import Matcher
 from takedown.matching.hashes import ReferenceHashes
 from takedown.matching.hashing import HashLimits
 from takedown.pipeline.aio import AsyncRunner
+from takedown.store.db import Database
 from takedown.store.tables import Reference
 
 if TYPE_CHECKING:
     from takedown.pipeline.runtime import Runtime
 
 log = logging.getLogger(__name__)
-
-
-def runner(rt: Runtime) -> AsyncRunner:
-    r: AsyncRunner = rt.service("aio", lambda _rt: AsyncRunner())
-    return r
-
-
-def guard(rt: Runtime) -> UrlGuard:
-    g: UrlGuard = rt.service("guard", lambda r: UrlGuard(allow=r.settings.fetch_allow))
-    return g
-
-
-class _Closing:
-    """An async resource living on the process loop, closed there when the runtime closes."""
-
-    def __init__(self, inner: Any, loop: AsyncRunner) -> None:
-        self.inner = inner
-        self._loop = loop
-
-    def close(self) -> None:
-        try:
-            self._loop.run(self.inner.aclose(), timeout=20)
-        except Exception:
-            log.exception("closing %s failed", type(self.inner).__name__)
-
-
-def on_loop(rt: Runtime, name: str, make: Callable[[Runtime], Coroutine[Any, Any, Any]]) -> Any:
-    def build(r: Runtime) -> _Closing:
-        loop = runner(r)
-        return _Closing(loop.run(make(r)), loop)
-
-    return rt.service(name, build).inner
-
-
-def fetcher(rt: Runtime) -> Fetcher:
-    # Resolved here, not inside `make`: the loop thread must never wait for the services lock.
-    g = guard(rt)
-
-    async def make(r: Runtime) -> Fetcher:
-        return Fetcher(
-            guard=g,
-            proxy=r.settings.proxy,
-            user_agent=r.settings.user_agent,
-            limits=fetch_limits(r.settings),
-        )
-
-    f: Fetcher = on_loop(rt, "fetcher", make)
-    return f
+T = TypeVar("T")
 
 
 def fetch_limits(settings: Settings) -> FetchLimits:
@@ -84,21 +52,19 @@ def fetch_limits(settings: Settings) -> FetchLimits:
     )
 
 
-def browser(rt: Runtime) -> Browser:
-    g = guard(rt)
-
-    async def make(r: Runtime) -> Browser:
-        b = Browser(BrowserConfig.from_settings(r.settings), guard=g)
-        await b.start()
-        return b
-
-    b: Browser = on_loop(rt, "browser", make)
-    return b
-
-
-def hash_limits(rt: Runtime) -> HashLimits:
-    h: HashLimits = rt.service("hash_limits", lambda r: HashLimits.from_settings(r.settings))
-    return h
+def dev_vault_key(home: Path) -> bytes:
+    """Development only: a key made once and kept beside the data (production refuses to start
+    without TAKEDOWN_VAULT_KEY), so media are encrypted at rest in every mode."""
+    path = home / "vault.key"
+    if not path.exists():
+        try:
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:  # another process of this home made it first
+            pass
+        else:
+            with os.fdopen(fd, "w") as fh:
+                fh.write(base64.b64encode(secrets.token_bytes(32)).decode())
+    return base64.b64decode(path.read_text().strip())
 
 
 class MatcherService:
@@ -108,15 +74,15 @@ class MatcherService:
     (by id), so a worker on another machine sees new intake within one media item.
     """
 
-    def __init__(self, rt: Runtime) -> None:
-        self.rt = rt
+    def __init__(self, db: Database) -> None:
+        self.db = db
         self.matcher = Matcher()
         self._last_id = 0
         self._known: set[int] = set()
         self._lock = threading.Lock()
 
     def refresh(self) -> Matcher:
-        with self._lock, self.rt.db.session() as s:
+        with self._lock, self.db.session() as s:
             rows = s.execute(
                 select(Reference.id, Reference.case_id, Reference.hashes).where(
                     Reference.id > self._last_id
@@ -143,6 +109,131 @@ class MatcherService:
                 self._known.discard(ref_id)
 
 
+class _Lazy:
+    """Per-process singletons, each built once under a lock (building one may ask for another)."""
+
+    def __init__(self) -> None:
+        self._built: dict[str, Any] = {}
+        self._closers: list[Callable[[], None]] = []
+        self._lock = threading.RLock()
+
+    def get(self, name: str, build: Callable[[], T], close: Callable[[T], None] | None = None) -> T:
+        with self._lock:
+            if name not in self._built:
+                value = build()
+                self._built[name] = value
+                if close is not None:
+                    self._closers.append(lambda: close(value))
+            result: T = self._built[name]
+            return result
+
+    def close(self) -> None:
+        for closer in reversed(self._closers):  # the loop, built first, closes last
+            try:
+                closer()
+            except Exception:
+                log.exception("closing a service failed")
+        self._closers.clear()
+        self._built.clear()
+
+
+class Services:
+    """Typed access to what stages use; nothing is built before it is first asked for."""
+
+    def __init__(self, settings: Settings, db: Database) -> None:
+        self.settings = settings
+        self.db = db
+        self._lazy = _Lazy()
+
+    # --- the event loop and what lives on it ---------------------------------------------
+    @property
+    def runner(self) -> AsyncRunner:
+        return self._lazy.get("aio", AsyncRunner, lambda r: r.close())
+
+    def run(self, coro: Coroutine[Any, Any, T], timeout: float | None = None) -> T:
+        """Run a coroutine on the process loop and wait for it (from a worker thread)."""
+        return self.runner.run(coro, timeout)
+
+    def on_loop(self, name: str, make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+        loop = self.runner
+
+        def close(obj: T) -> None:
+            loop.run(obj.aclose(), timeout=20)  # type: ignore[attr-defined]
+
+        return self._lazy.get(name, lambda: loop.run(make()), close)
+
+    @property
+    def guard(self) -> UrlGuard:
+        return self._lazy.get("guard", lambda: UrlGuard(allow=self.settings.fetch_allow))
+
+    @property
+    def fetcher(self) -> Fetcher:
+        g = self.guard  # resolved here: the loop thread must never wait for the services lock
+
+        async def make() -> Fetcher:
+            return Fetcher(
+                guard=g,
+                proxy=self.settings.proxy,
+                user_agent=self.settings.user_agent,
+                limits=fetch_limits(self.settings),
+            )
+
+        return self.on_loop("fetcher", make)
+
+    @property
+    def browser(self) -> Browser:
+        g = self.guard
+
+        async def make() -> Browser:
+            b = Browser(BrowserConfig.from_settings(self.settings), guard=g)
+            await b.start()
+            return b
+
+        return self.on_loop("browser", make)
+
+    # --- matching --------------------------------------------------------------------------
+    @property
+    def hash_limits(self) -> HashLimits:
+        return self._lazy.get("hash_limits", lambda: HashLimits.from_settings(self.settings))
+
+    @property
+    def matcher(self) -> MatcherService:
+        return self._lazy.get("matcher", lambda: MatcherService(self.db))
+
+    # --- evidence --------------------------------------------------------------------------
+    @property
+    def vault(self) -> Vault:
+        return self._lazy.get(
+            "vault",
+            lambda: Vault(self.settings.vault_key_bytes or dev_vault_key(self.settings.home)),
+        )
+
+    @property
+    def store(self) -> EvidenceStore:
+        """Evidence and every hand-over between workers (spools): shared storage when scaled."""
+        return self._lazy.get("store", lambda: open_store(self.settings.evidence_url))
+
+    @property
+    def evidence(self) -> EvidenceServices:
+        tsa = self.settings.tsa_url
+        return self._lazy.get(
+            "evidence",
+            lambda: EvidenceServices(
+                store=self.store,
+                vault=self.vault,
+                tsa=HttpTimestampAuthority(tsa) if tsa else None,
+                timezone=self.settings.timezone,
+            ),
+        )
+
+    def close(self) -> None:
+        self._lazy.close()
+
+
+# Thin accessors kept for the web layer and the command line, which hold a Runtime.
 def matcher(rt: Runtime) -> MatcherService:
-    m: MatcherService = rt.service("matcher", MatcherService)
-    return m
+    return rt.services.matcher
+
+
+def hash_limits(rt: Runtime) -> HashLimits:
+    return rt.services.hash_limits

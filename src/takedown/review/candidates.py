@@ -9,12 +9,11 @@ from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal, allows
 from takedown.audit import Event, record
-from takedown.pipeline.detections import ensure_evidence
+from takedown.pipeline.routing import route_hits
 from takedown.pipeline.runtime import Runtime
-from takedown.pipeline.stages.draft import request_draft
 from takedown.review.queue import DetectionView, detection_views
 from takedown.store.base import utcnow
-from takedown.store.tables import Case, Detection, Evidence, Page
+from takedown.store.tables import Case, Detection, Page
 
 
 class CandidateError(ValueError):
@@ -60,22 +59,12 @@ def confirm(rt: Runtime, detection_id: int, who: Principal) -> Detection:
         det.review = "confirmed"
         record(s, Event("detection.confirm", who.actor, "detection", det.id, {"case": det.case_id}))
         page = s.get(Page, det.page_id)
-        captured = s.execute(
-            select(Evidence.id).where(Evidence.page_id == det.page_id, Evidence.state == "captured")
-        ).first()
-        if captured is not None and page is not None:
-            det.evidence_id = det.evidence_id or captured[0]
-            notice = request_draft(s, det.case_id, page.site)
-            if notice is not None:
-                work.append(("draft", notice.id))
-        elif page is not None:
-            # No capture yet: start one; a capture that is pending or running already asks
-            # for the draft when it is done.
-            ev = ensure_evidence(s, page)
-            if ev is not None:
-                work.append(("capture", ev.id))
+        if page is not None:
+            # Captured already: the draft; otherwise the capture, now, even if one is pending
+            # (a pending one waited behind routine work, and an officer is waiting now).
+            work += [(stage, item) for stage, item, _prio in route_hits(s, page, [det])]
     for stage, item in work:
-        rt.enqueue(stage, item)
+        rt.submit(stage, item, 500.0)  # an officer is waiting: ahead of routine work
     return _load(rt, detection_id)
 
 

@@ -5,6 +5,8 @@ Nothing is sent without `approve`; every step is audited with the officer's iden
 
 from __future__ import annotations
 
+import time
+
 from takedown.accounts.roles import Principal, allows
 from takedown.audit import Event, record
 from takedown.notices.catalog import SUPPORTED_LANGUAGES
@@ -12,9 +14,8 @@ from takedown.notices.compose import LeakError, check_no_leak
 from takedown.notices.contacts.model import is_email
 from takedown.notices.states import InvalidTransition, is_editable, transition
 from takedown.pipeline.runtime import Runtime
-from takedown.pipeline.stage import Stage, execute
 from takedown.pipeline.stages import draft as drafting
-from takedown.pipeline.stages.send import draft_of, prepare
+from takedown.pipeline.stages.send import draft_of
 from takedown.store.base import utcnow
 from takedown.store.tables import Case, Notice
 
@@ -76,7 +77,7 @@ def edit_draft(
             n.body = body
             changed.append("body")
         if changed:
-            n.detail = {**(n.detail or {}), "edited_by_officer": True}
+            n.edited_by_officer = True
         record(s, Event("notice.edit", who.actor, "notice", n.id, {"fields": changed}))
         return n
 
@@ -100,7 +101,7 @@ def rerender(rt: Runtime, notice_id: int, who: Principal, language: str) -> Noti
             raise WorkflowError(f"only a draft can be re-rendered; this notice is {n.status}")
         try:
             drafting.rerender(rt, s, n, language, contacts)
-            n.detail = {k: v for k, v in (n.detail or {}).items() if k != "edited_by_officer"}
+            n.edited_by_officer = False
             n.error = None
         except ValueError as exc:
             raise WorkflowError(str(exc)) from exc
@@ -128,9 +129,7 @@ def approve(rt: Runtime, notice_id: int, who: Principal) -> Notice:
         except InvalidTransition as exc:
             raise WorkflowError(str(exc)) from exc
         n.approved_at, n.approved_by = utcnow(), who.actor
-        if rt.settings.smtp_from:
-            prepare(n, rt.settings.smtp_from)
-        n.state, n.state_changed_at, n.attempts = "queued", utcnow(), 0
+        n.send_state, n.send_changed_at, n.send_attempts = "queued", utcnow(), 0
         record(
             s,
             Event(
@@ -141,8 +140,15 @@ def approve(rt: Runtime, notice_id: int, who: Principal) -> Notice:
                 {"to": n.to, "message_id": n.message_id},
             ),
         )
-    stage: Stage = rt.stages["send"]
-    execute(rt, stage, notice_id)
+    # Sending runs in the notice lane, never inside this request; where this process runs the
+    # workers (`takedown serve`), wait a moment so the officer sees the outcome.
+    rt.submit("send", notice_id, 1000.0)
+    if rt.workers_running:
+        deadline = time.monotonic() + rt.settings.approve_wait_seconds
+        while time.monotonic() < deadline:
+            if _load(rt, notice_id).send_state not in ("queued", "sending"):
+                break
+            time.sleep(0.1)
     return _load(rt, notice_id)
 
 
@@ -156,6 +162,6 @@ def reject(rt: Runtime, notice_id: int, who: Principal, reason: str = "") -> Not
             n.status = transition(n.status, "rejected").value
         except InvalidTransition as exc:
             raise WorkflowError(str(exc)) from exc
-        n.state, n.state_changed_at = "done", utcnow()
+        n.send_state, n.send_changed_at = "none", utcnow()
         record(s, Event("notice.reject", who.actor, "notice", n.id, {"reason": reason[:500]}))
         return n

@@ -3,37 +3,57 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown import __version__
 from takedown.audit import Event, record
+from takedown.config import Settings
 from takedown.evidence.capture import CaptureError, CaptureOptions, capture_evidence
 from takedown.evidence.record import EvidenceRecord
 from takedown.evidence.reports.build import add_reports
 from takedown.evidence.reports.content import MatchInfo, ReportInput
-from takedown.pipeline import evidence as ev_store
-from takedown.pipeline import services
-from takedown.pipeline.stage import Stage
+from takedown.pipeline.context import StageContext
+from takedown.pipeline.graph import Work
 from takedown.pipeline.stages.draft import request_draft
 from takedown.store.base import utcnow
 from takedown.store.tables import Artifact, Detection, Evidence, Page
-
-if TYPE_CHECKING:
-    from takedown.pipeline.runtime import Runtime
 
 log = logging.getLogger(__name__)
 ACTOR = f"takedown/{__version__} capture"
 CAPTURE_TIMEOUT = 180.0
 
 
-def run(rt: Runtime, evidence_id: int) -> None:
-    with rt.db.session() as s:
+class CaptureStage:
+    """Capture a page with a new detection in the browser: WARC, screenshot, reports, custody."""
+
+    name: ClassVar[str] = "capture"
+    lane: ClassVar[str] = "browser"
+    successors: ClassVar[tuple[str, ...]] = ("draft",)
+    work: ClassVar[Work | None] = Work(
+        Evidence, ready="pending", working="capturing", done="captured", max_attempts=3
+    )
+
+    def __init__(self, ctx: StageContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def concurrency(cls, settings: Settings) -> int:
+        return settings.browser_contexts
+
+    def run(self, evidence_id: int) -> None:
+        for notice_id, priority in capture(self.ctx, evidence_id):
+            self.ctx.handoff("draft", notice_id, priority)
+
+
+def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
+    """Capture the evidence; returns the drafts (notice id, priority) it completes."""
+    with ctx.db.session() as s:
         ev = s.get(Evidence, evidence_id)
         if ev is None:
-            return
+            return []
         key, url = ev.key, ev.page_url
         dets = list(s.execute(select(Detection).where(Detection.page_id == ev.page_id)).scalars())
         media_urls = sorted({d.media_url for d in dets if d.media_url})
@@ -47,24 +67,26 @@ def run(rt: Runtime, evidence_id: int) -> None:
             for d in dets
         )
         case_ids = sorted({d.case_id for d in dets if d.case_id is not None})
-    store, vault = ev_store.store(rt), ev_store.vault(rt)
-    options = CaptureOptions(timezone=rt.settings.timezone, actor=ACTOR)
+        priority = max((d.priority for d in dets), default=0.0)
+    services = ctx.services.evidence
+    store, vault = services.store, services.vault
+    options = CaptureOptions(timezone=ctx.settings.timezone, actor=ACTOR)
     try:
-        committed = services.runner(rt).run(
+        committed = ctx.services.run(
             capture_evidence(
-                services.browser(rt),
+                ctx.services.browser,
                 url,
                 store=store,
                 evidence_key=key,
                 vault=vault,
                 media_urls=media_urls,
                 options=options,
+                tsa=services.tsa,
             ),
             timeout=CAPTURE_TIMEOUT,
         )
     except CaptureError as exc:
-        _failed(rt, evidence_id, exc.reason)
-        return
+        return _failed(ctx, evidence_id, exc.reason, priority)
     case_ref = f"CASE-{case_ids[0]:06d}" if case_ids else "CASE-PROACTIVE"
     rec = EvidenceRecord.open(store, key, vault=vault)
     committed = add_reports(
@@ -73,15 +95,15 @@ def run(rt: Runtime, evidence_id: int) -> None:
             case_reference=case_ref,
             custody_entry_id=committed.entry.id,
             matches=matches,
-            center_name=rt.settings.center_name,
+            center_name=ctx.settings.center_name,
         ),
         actor=ACTOR,
     )
     manifest = committed.manifest
-    with rt.db.session() as s:
+    with ctx.db.session() as s:
         ev = s.get(Evidence, evidence_id)
         if ev is None:
-            return
+            return []
         ev.state, ev.error = "captured", None
         ev.state_changed_at = utcnow()
         ev.captured_at = manifest.captured_at
@@ -118,9 +140,7 @@ def run(rt: Runtime, evidence_id: int) -> None:
             ),
         )
         drafts = [n for c in case_ids if (n := request_draft(s, c, _site(s, ev))) is not None]
-        draft_ids = [n.id for n in drafts]
-    for nid in draft_ids:
-        rt.enqueue("draft", nid)
+        return [(n.id, priority) for n in drafts]
 
 
 def _site(s: Session, ev: Evidence) -> str:
@@ -128,12 +148,14 @@ def _site(s: Session, ev: Evidence) -> str:
     return page.site if page else ""
 
 
-def _failed(rt: Runtime, evidence_id: int, reason: str) -> None:
+def _failed(
+    ctx: StageContext, evidence_id: int, reason: str, priority: float
+) -> list[tuple[int, float]]:
     """A page that cannot be captured: the reason is kept; drafting goes on without evidence."""
-    with rt.db.session() as s:
+    with ctx.db.session() as s:
         ev = s.get(Evidence, evidence_id)
         if ev is None:
-            return
+            return []
         ev.state, ev.error = "failed", reason[:2000]
         ev.state_changed_at = utcnow()
         record(s, Event("evidence.failed", "system:capture", "evidence", ev.id, {"reason": reason}))
@@ -143,17 +165,8 @@ def _failed(rt: Runtime, evidence_id: int, reason: str) -> None:
             for d in s.execute(select(Detection).where(Detection.page_id == ev.page_id)).scalars()
             if d.case_id
         }
-        ids = [n.id for c in sorted(cases) if (n := request_draft(s, c, page_site)) is not None]
-    for nid in ids:
-        rt.enqueue("draft", nid)
-
-
-def stage() -> Stage:
-    return Stage(
-        name="capture",
-        model=Evidence,
-        ready="pending",
-        working="capturing",
-        run=run,
-        max_attempts=3,
-    )
+        return [
+            (n.id, priority)
+            for c in sorted(cases)
+            if (n := request_draft(s, c, page_site)) is not None
+        ]

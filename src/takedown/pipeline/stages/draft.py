@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from takedown.audit import Event, record
+from takedown.config import Settings
 from takedown.notices.catalog import choose_language
 from takedown.notices.compose import (
     Center,
@@ -26,8 +27,9 @@ from takedown.notices.contacts.model import Contact as FoundContact
 from takedown.notices.contacts.model import ContactSet
 from takedown.notices.law import jurisdiction_for
 from takedown.pipeline import contacts as contact_cache
+from takedown.pipeline.context import StageContext
 from takedown.pipeline.detections import first_pdq
-from takedown.pipeline.stage import Stage
+from takedown.pipeline.graph import Work
 from takedown.store.base import utcnow
 from takedown.store.tables import Detection, Evidence, Media, Notice, Page, notice_detections
 
@@ -49,14 +51,14 @@ def request_draft(s: Session, case_id: int, site: str) -> Notice | None:
         )
     ).scalar_one_or_none()
     if notice is None:
-        notice = Notice(case_id=case_id, site=site, status="draft", state="pending")
+        notice = Notice(case_id=case_id, site=site, status="draft", draft_state="pending")
         s.add(notice)
         s.flush()
         record(s, Event("notice.create", ACTOR, "notice", notice.id, {"site": site}))
         return notice
-    if notice.state == "idle":
-        notice.state = "pending"
-        notice.state_changed_at = utcnow()
+    if notice.draft_state == "idle":
+        notice.draft_state = "pending"
+        notice.draft_changed_at = utcnow()
         return notice
     return None
 
@@ -80,6 +82,12 @@ def _claim_detections(s: Session, notice: Notice) -> list[Detection]:
                 Detection.status == "active",
                 Detection.review.in_(("none", "confirmed")),  # candidates wait for an officer
                 Detection.id.not_in(covered),
+                # Only what has its evidence: a detection whose capture is still to come joins
+                # the draft when that capture is done (never reported as preserved before).
+                Detection.evidence_id.in_(
+                    select(Evidence.id).where(Evidence.state.in_(("captured", "failed")))
+                )
+                | Detection.page_id.in_(select(Evidence.page_id).where(Evidence.state == "failed")),
             )
             .order_by(Detection.id)
         ).scalars()
@@ -111,12 +119,8 @@ def reported_pages(s: Session, detections: list[Detection]) -> tuple[ReportedPag
     return tuple(ReportedPage(url=u, evidence_ref=r, files=tuple(f)) for u, r, f in pages.values())
 
 
-def _contacts(rt: Runtime, page_url: str) -> ContactSet:
-    return contact_cache.lookup(rt, page_url, discover_contacts)
-
-
 def build_request(
-    rt: Runtime,
+    settings: Settings,
     s: Session,
     notice: Notice,
     detections: list[Detection],
@@ -129,7 +133,7 @@ def build_request(
     jurisdiction = jurisdiction_for(
         host,
         registrar_country=contacts.registrar_country,
-        override=rt.settings.jurisdiction_override,
+        override=settings.jurisdiction_override,
     )
     primary = contacts.primary
     lang = language or choose_language(
@@ -139,12 +143,12 @@ def build_request(
         site=notice.site,
         case_ref=f"CASE-{notice.case_id:06d}",
         pages=pages,
-        center=Center.from_settings(rt.settings),
+        center=Center.from_settings(settings),
         jurisdiction=jurisdiction,
         language=lang,
         now=utcnow(),
         recipient=primary,
-        signer=rt.settings.center_name,
+        signer=settings.center_name,
     )
 
 
@@ -169,8 +173,41 @@ def apply(
     notice.jurisdiction = draft.jurisdiction
 
 
-def run(rt: Runtime, notice_id: int) -> None:
-    with rt.db.session() as s:
+class DraftStage:
+    """Compose the request of a case for a site: contact, language, legal basis, template."""
+
+    name: ClassVar[str] = "draft"
+    lane: ClassVar[str] = "notice"
+    successors: ClassVar[tuple[str, ...]] = ()
+    work: ClassVar[Work | None] = Work(
+        Notice,
+        ready="pending",
+        working="drafting",
+        done="idle",
+        state="draft_state",
+        changed="draft_changed_at",
+        attempts="draft_attempts",
+    )
+
+    def __init__(self, ctx: StageContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def concurrency(cls, settings: Settings) -> int:
+        return settings.notice_workers
+
+    def run(self, notice_id: int) -> None:
+        draft(self.ctx, notice_id)
+
+
+def _idle(notice: Notice, error: str | None) -> None:
+    notice.draft_state = "idle"
+    notice.error = error
+    notice.draft_changed_at = utcnow()
+
+
+def draft(ctx: StageContext, notice_id: int) -> None:
+    with ctx.db.session() as s:
         notice = s.get(Notice, notice_id)
         if notice is None or notice.status != "draft":
             return
@@ -179,16 +216,13 @@ def run(rt: Runtime, notice_id: int) -> None:
             _nothing_to_report(s, notice)
             return
         page_url = dets[0].page_url
-        edited = bool((notice.detail or {}).get("edited_by_officer"))
-        if edited and notice.drafted_at is not None:
+        if notice.edited_by_officer and notice.drafted_at is not None:
             # The officer's text stands; the new detections are listed, and a re-render adds them.
             notice.priority = max(notice.priority, *(d.priority for d in dets))
-            notice.error = "new detections arrived after your edit: re-render to include them"
-            notice.state = "idle"
-            notice.state_changed_at = utcnow()
+            _idle(notice, "new detections arrived after your edit: re-render to include them")
             return
-    contacts = _contacts(rt, page_url)
-    with rt.db.session() as s:
+    contacts = contact_cache.lookup(ctx.db, ctx.services, page_url, discover_contacts)
+    with ctx.db.session() as s:
         notice = s.get(Notice, notice_id)
         if notice is None or notice.status != "draft":
             return
@@ -196,19 +230,16 @@ def run(rt: Runtime, notice_id: int) -> None:
         if not dets:
             _nothing_to_report(s, notice)
             return
-        req = build_request(rt, s, notice, dets, contacts)
-        draft = _compose(s, notice, req)
+        req = build_request(ctx.settings, s, notice, dets, contacts)
+        composed = _compose(s, notice, req)
         preset = list(notice.to or [])
-        apply(notice, draft, contacts, _escalation_recipients(notice, contacts))
+        apply(notice, composed, contacts, _escalation_recipients(notice, contacts))
         if notice.kind != "initial" and preset:
-            notice.to = (
-                preset  # a reminder goes to the same people; an escalation to the one chosen
-            )
+            # A reminder goes to the same people; an escalation to the one chosen.
+            notice.to = preset
         notice.priority = max(d.priority for d in dets)
         notice.drafted_at = notice.drafted_at or utcnow()
-        notice.state = "idle"
-        notice.error = None if notice.to else "no abuse contact found: add a recipient by hand"
-        notice.state_changed_at = utcnow()
+        _idle(notice, None if notice.to else "no abuse contact found: add a recipient by hand")
         record(
             s,
             Event(
@@ -225,8 +256,7 @@ def _nothing_to_report(s: Session, notice: Notice) -> None:
     if notice.kind == "initial" and notice.drafted_at is None:
         s.delete(notice)  # nothing (yet) to report: no empty draft in the queue
         return
-    notice.state = "idle"
-    notice.error = "no active detection left to report"
+    _idle(notice, "no active detection left to report")
 
 
 def _covered(s: Session, notice: Notice) -> list[Detection]:
@@ -259,7 +289,7 @@ def _compose(s: Session, notice: Notice, req: NoticeRequest) -> DraftNotice:
         return compose_reminder(
             req, first_sent_at=first_sent, first_message_id=root.message_id or ""
         )
-    role: Any = (notice.detail or {}).get("escalation_role", "registrar")
+    role: Any = notice.escalation_role or "registrar"
     return compose_escalation(
         req, role=role, first_sent_at=first_sent, first_message_id=root.message_id
     )
@@ -283,7 +313,7 @@ def contacts_for(rt: Runtime, notice_id: int) -> ContactSet:
         if not dets:
             raise ValueError("the notice covers no detection")
         page_url = dets[0].page_url
-    return _contacts(rt, page_url)
+    return contact_cache.lookup(rt.db, rt.services, page_url, discover_contacts)
 
 
 def rerender(rt: Runtime, s: Session, notice: Notice, language: str, contacts: ContactSet) -> None:
@@ -291,12 +321,8 @@ def rerender(rt: Runtime, s: Session, notice: Notice, language: str, contacts: C
     dets = _covered(s, notice)
     if not dets:
         raise ValueError("the notice covers no detection")
-    req = build_request(rt, s, notice, dets, contacts, language=language)
+    req = build_request(rt.settings, s, notice, dets, contacts, language=language)
     draft = _compose(s, notice, req)
     to = list(notice.to)
     apply(notice, draft, contacts)
     notice.to = to  # the officer's choice of recipients survives a language switch
-
-
-def stage() -> Stage:
-    return Stage(name="draft", model=Notice, ready="pending", working="drafting", run=run)

@@ -6,7 +6,6 @@ import hashlib
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -15,12 +14,11 @@ from takedown.extract.keywords import KeywordMatcher
 from takedown.extract.media import media_kind_from_url
 from takedown.extract.page import PageExtract, extract_page
 from takedown.notices.contacts.discover import site_key
-from takedown.pipeline.detections import Hit, attach_evidence, ensure_evidence, record_hit, url_hash
+from takedown.pipeline.context import StageContext
+from takedown.pipeline.detections import Hit, record_hit, url_hash
+from takedown.pipeline.routing import route_hits
 from takedown.sources.base import FoundPage
 from takedown.store.tables import Media, Page, page_media
-
-if TYPE_CHECKING:
-    from takedown.pipeline.runtime import Runtime
 
 log = logging.getLogger(__name__)
 KEYWORD_PRIORITY = 10.0
@@ -87,7 +85,11 @@ def _link_media(
 
 
 def ingest_page(
-    rt: Runtime, source_id: int | None, found: FoundPage, keywords: CaseKeywords, hint: str | None
+    ctx: StageContext,
+    source_id: int | None,
+    found: FoundPage,
+    keywords: CaseKeywords,
+    hint: str | None,
 ) -> int | None:
     """Store the page if new or changed; returns its id, or None when nothing changed."""
     extract = extract_page(
@@ -95,7 +97,7 @@ def ingest_page(
     )
     digest = fingerprint(extract)
     hits = keywords.cases_hit(extract)
-    with rt.db.session() as s:
+    with ctx.db.session() as s:
         page = _upsert_page(s, source_id, found)
         page.last_fetched_at = found.fetched_at
         if page.content_sha256 == digest:
@@ -137,16 +139,13 @@ def ingest_page(
             if det is not None:
                 made.append(det)
         # A keyword hit alone opens a capture only for a case; proactive ones wait for triage.
-        capture = ensure_evidence(s, page) if any(d.case_id for d in made) else None
-        attach_evidence(s, made, page)
+        after = route_hits(s, page, made)
         page_id = page.id
     for media_id in work:
         if media_id > 0:
-            rt.enqueue("media", media_id)
-        else:
-            from takedown.pipeline.stages.media import rematch
-
-            rematch(rt, -media_id, page_id)
-    if capture is not None:
-        rt.enqueue("capture", capture.id)
+            ctx.handoff("fetch", media_id, priority)
+    if any(media_id < 0 for media_id in work):
+        ctx.handoff("rematch", page_id, priority)  # media hashed before, seen on this page too
+    for stage, item_id, prio in after:
+        ctx.handoff(stage, item_id, prio)
     return page_id

@@ -1,108 +1,145 @@
-"""Media stage: fetch a media file, hash it (bounded, safely), match it, record detections."""
+"""Hash stage: hash a fetched media file (bounded, safely), match it, record detections.
+
+Also the re-match of a media file already hashed that turns up on one more page.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import logging
-from typing import TYPE_CHECKING
+import os
+from typing import ClassVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.fetch.http import FetchError
+from takedown.config import Settings
 from takedown.matching.engine import MatchResult
 from takedown.matching.hashes import MediaHashes
 from takedown.matching.hashing import hash_media
 from takedown.media.errors import MediaError
-from takedown.pipeline import services
-from takedown.pipeline.detections import Hit, attach_evidence, ensure_evidence, record_hit
-from takedown.pipeline.stage import Stage
-from takedown.pipeline.stages.triage import enabled as triage_enabled
-from takedown.pipeline.stages.triage import spool
+from takedown.pipeline import spool
+from takedown.pipeline.context import StageContext
+from takedown.pipeline.detections import Hit, record_hit
+from takedown.pipeline.graph import Work
+from takedown.pipeline.routing import Next, route_hits
+from takedown.pipeline.stages.fetch import fail_media
+from takedown.pipeline.stages.triage import triage_enabled
 from takedown.store.base import utcnow
 from takedown.store.tables import Media, Page, page_media
 
-if TYPE_CHECKING:
-    from takedown.pipeline.runtime import Runtime
-
 log = logging.getLogger(__name__)
-FETCH_TIMEOUT = 300.0
 MATCH_PRIORITY = 100.0
 
 
-def _fail(rt: Runtime, media_id: int, reason: str) -> None:
-    """A clean, final failure: the reason is kept, the worker goes on."""
-    with rt.db.session() as s:
-        media = s.get(Media, media_id)
-        if media is not None:
-            media.state = "failed"
-            media.error = reason[:2000]
+def cpu_workers(settings: Settings) -> int:
+    return settings.hash_workers or max(1, os.cpu_count() or 1)
+
+
+class HashStage:
+    """Hash a fetched file (PDQ x8, vPDQ, exact), match it, record detections on its pages."""
+
+    name: ClassVar[str] = "hash"
+    lane: ClassVar[str] = "hash"
+    successors: ClassVar[tuple[str, ...]] = ("capture", "draft", "triage", "fetch")
+    work: ClassVar[Work | None] = Work(Media, ready="fetched", working="hashing", done="done")
+
+    def __init__(self, ctx: StageContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def concurrency(cls, settings: Settings) -> int:
+        return cpu_workers(settings)
+
+    def run(self, media_id: int) -> None:
+        ctx = self.ctx
+        name = spool.media_name(media_id)
+        data = spool.take(ctx.services, name, keep=True)
+        if data is None:  # the hand-over was lost: fetch the file again
+            with ctx.db.session() as s:
+                media = s.get(Media, media_id)
+                if media is None:
+                    return
+                media.state, media.state_changed_at = "new", utcnow()
+            ctx.handoff("fetch", media_id)
+            return
+        try:
+            hashes = hash_media(data, ctx.services.hash_limits)
+        except MediaError as exc:
+            spool.drop(ctx.services, name)
+            fail_media(ctx.db, media_id, f"hash: {exc}")
+            return
+        results = ctx.services.matcher.refresh().match(hashes, data=data)
+        triage = hashes.kind == "image" and triage_enabled()
+        if not triage:
+            spool.drop(ctx.services, name)
+        with ctx.db.session() as s:
+            media = s.get(Media, media_id)
+            if media is None:
+                return
+            media.sha256 = hashes.sha256 or hashlib.sha256(data).hexdigest()
+            media.md5 = hashes.md5
+            media.kind = hashes.kind
+            media.hashes = hashes.to_dict()
+            media.state, media.error = "done", None
             media.state_changed_at = utcnow()
+            after = record_matches(s, media, pages_of(s, media_id), results)
+            priority = media.priority
+        for stage, item_id, prio in after:
+            ctx.handoff(stage, item_id, prio)
+        if triage:
+            ctx.handoff("triage", media_id, priority)
 
 
-def run(rt: Runtime, media_id: int) -> None:
-    with rt.db.session() as s:
-        media = s.get(Media, media_id)
-        if media is None:
-            return
-        url = media.url
-    try:
-        resp = services.runner(rt).run(services.fetcher(rt).get(url, kind="media"), FETCH_TIMEOUT)
-    except FetchError as exc:
-        _fail(rt, media_id, f"fetch: {exc.reason}")
-        return
-    if resp.status >= 400:
-        _fail(rt, media_id, f"fetch: HTTP {resp.status}")
-        return
-    data = resp.content
-    try:
-        hashes = hash_media(data, services.hash_limits(rt))
-    except MediaError as exc:
-        _fail(rt, media_id, f"hash: {exc}")
-        return
-    results = services.matcher(rt).refresh().match(hashes, data=data)
-    with rt.db.session() as s:
-        media = s.get(Media, media_id)
-        if media is None:
-            return
-        media.sha256 = hashes.sha256 or hashlib.sha256(data).hexdigest()
-        media.md5 = hashes.md5
-        media.kind = hashes.kind
-        media.size = len(data)
-        media.media_type = resp.media_type
-        media.hashes = hashes.to_dict()
-        media.state = "done"
-        media.error = None
-        media.state_changed_at = utcnow()
-        pages = _pages_of(s, media_id)
-        captures = _record(s, media, pages, results)
-    for ev_id in captures:
-        rt.enqueue("capture", ev_id)
-    if hashes.kind == "image" and triage_enabled(rt):
-        spool(rt, media_id, data)
-        rt.enqueue("triage", media_id)
+class RematchStage:
+    """Match the stored hashes of a page's already-hashed media for that page (no download)."""
+
+    name: ClassVar[str] = "rematch"
+    lane: ClassVar[str] = "hash"
+    successors: ClassVar[tuple[str, ...]] = ("capture", "draft")
+    work: ClassVar[Work | None] = None
+
+    def __init__(self, ctx: StageContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def concurrency(cls, settings: Settings) -> int:
+        return 1
+
+    def run(self, page_id: int) -> None:
+        ctx = self.ctx
+        with ctx.db.session() as s:
+            rows = [
+                (m.id, MediaHashes.from_dict(m.hashes))
+                for m in _media_of(s, page_id)
+                if m.state == "done" and m.hashes
+            ]
+        matcher = ctx.services.matcher.refresh()
+        found = [(mid, matcher.match(h)) for mid, h in rows]
+        after: list[Next] = []
+        with ctx.db.session() as s:
+            page = s.get(Page, page_id)
+            if page is None:
+                return
+            for mid, results in found:
+                media = s.get(Media, mid)
+                if media is not None and results:
+                    after += record_matches(s, media, [page], results)
+        for stage, item_id, prio in after:
+            ctx.handoff(stage, item_id, prio)
 
 
-def rematch(rt: Runtime, media_id: int, page_id: int) -> None:
-    """A hashed media item seen on one more page: match its stored hashes for that page."""
-    with rt.db.session() as s:
-        media = s.get(Media, media_id)
-        page = s.get(Page, page_id)
-        if media is None or page is None or not media.hashes:
-            return
-        hashes = MediaHashes.from_dict(media.hashes)
-    results = services.matcher(rt).refresh().match(hashes)
-    with rt.db.session() as s:
-        media = s.get(Media, media_id)
-        page = s.get(Page, page_id)
-        if media is None or page is None:
-            return
-        captures = _record(s, media, [page], results)
-    for ev_id in captures:
-        rt.enqueue("capture", ev_id)
+def _media_of(s: Session, page_id: int) -> list[Media]:
+    return list(
+        s.execute(
+            select(Media)
+            .join(page_media, page_media.c.media_id == Media.id)
+            .where(page_media.c.page_id == page_id)
+        ).scalars()
+    )
 
 
-def _pages_of(s: Session, media_id: int) -> list[Page]:
+def pages_of(s: Session, media_id: int) -> list[Page]:
     return list(
         s.execute(
             select(Page)
@@ -112,12 +149,14 @@ def _pages_of(s: Session, media_id: int) -> list[Page]:
     )
 
 
-def _record(s: Session, media: Media, pages: list[Page], results: list[MatchResult]) -> list[int]:
-    captures: list[int] = []
+def record_matches(
+    s: Session, media: Media, pages: list[Page], results: list[MatchResult]
+) -> list[Next]:
+    """Detections for ``results`` on each page, and what they need next."""
+    after: list[Next] = []
     for page in pages:
         made = []
         for r in results:
-            boost = media.priority + MATCH_PRIORITY * r.confidence
             hit = Hit(
                 r.case_id,
                 r.reference_id,
@@ -125,18 +164,10 @@ def _record(s: Session, media: Media, pages: list[Page], results: list[MatchResu
                 r.algorithm,
                 r.distance,
                 r.confidence,
-                priority=boost,
+                priority=media.priority + MATCH_PRIORITY * r.confidence,
             )
             det = record_hit(s, page, media, hit)
             if det is not None:
                 made.append(det)
-        if made:
-            ev = ensure_evidence(s, page)
-            if ev is not None:
-                captures.append(ev.id)
-            attach_evidence(s, made, page)
-    return captures
-
-
-def stage() -> Stage:
-    return Stage(name="media", model=Media, ready="new", working="fetching", run=run, priority=5)
+        after += route_hits(s, page, made)
+    return after

@@ -6,27 +6,28 @@ our commit carries the same Message-ID and the recipient can tell it is one mess
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import timedelta
-from typing import TYPE_CHECKING
+from typing import ClassVar
 
 from takedown.audit import Event, record
+from takedown.config import Settings
+from takedown.notices.channels import ChannelUnavailable, NoticeChannel
 from takedown.notices.compose import DraftNotice
-from takedown.notices.send import SendError, SmtpConfig, build_message, new_message_id, send_message
+from takedown.notices.send import SendError, new_message_id
 from takedown.notices.states import transition
-from takedown.pipeline.stage import Stage, wake
+from takedown.pipeline.context import StageContext
+from takedown.pipeline.graph import Work
+from takedown.plugins import CHANNELS, UnknownPlugin
 from takedown.store.base import utcnow
 from takedown.store.tables import Notice
-
-if TYPE_CHECKING:
-    from takedown.pipeline.runtime import Runtime
 
 log = logging.getLogger(__name__)
 ACTOR = "system:sender"
 RETRY_BASE = 30.0
 RETRY_MAX = 3600.0
 MAX_TRIES = 50
+SEND_TIMEOUT = 300.0
 
 
 def retry_delay(attempt: int, base: float = RETRY_BASE) -> timedelta:
@@ -54,72 +55,108 @@ def prepare(n: Notice, sender: str) -> None:
         n.message_id = new_message_id(sender)
 
 
-def run(rt: Runtime, notice_id: int) -> None:
-    settings = rt.settings
-    with rt.db.session() as s:
-        n = s.get(Notice, notice_id)
-        if n is None or n.status not in ("approved", "failed"):
+class SendStage:
+    """Deliver an approved request through its channel (``Notice.channel``), exactly once."""
+
+    name: ClassVar[str] = "send"
+    lane: ClassVar[str] = "notice"
+    successors: ClassVar[tuple[str, ...]] = ()
+    work: ClassVar[Work | None] = Work(
+        Notice,
+        ready="queued",
+        working="sending",
+        done="done",
+        failed="blocked",
+        state="send_state",
+        changed="send_changed_at",
+        attempts="send_attempts",
+        error="send_error",
+        max_attempts=MAX_TRIES,
+    )
+
+    def __init__(self, ctx: StageContext) -> None:
+        self.ctx = ctx
+        self._channels: dict[str, NoticeChannel] = {}
+
+    @classmethod
+    def concurrency(cls, settings: Settings) -> int:
+        return 1
+
+    def channel(self, name: str) -> NoticeChannel:
+        if name not in self._channels:
+            factory = CHANNELS.get(name)
+            self._channels[name] = factory(self.ctx.settings)
+        return self._channels[name]
+
+    def run(self, notice_id: int) -> None:
+        ctx = self.ctx
+        with ctx.db.session() as s:
+            n = s.get(Notice, notice_id)
+            if n is None or n.status not in ("approved", "failed"):
+                return
+            try:
+                channel = self.channel(n.channel)
+            except (ChannelUnavailable, UnknownPlugin) as exc:
+                n.status, n.send_state = "failed", "blocked"
+                n.error = n.send_error = str(exc)
+                return
+            parent_mid = None
+            if n.parent_id is not None:
+                parent = s.get(Notice, n.parent_id)
+                parent_mid = parent.message_id if parent else None
+            if n.status == "failed":
+                n.status = transition(n.status, "approved").value  # a retry is approved again
+            if not n.message_id:  # fixed before the first try, reused by every retry
+                n.message_id = channel.new_id()
+            draft, to, message_id = draft_of(n, parent_mid), list(n.to), n.message_id
+            attempt = n.send_attempts
+        try:
+            result = ctx.services.run(
+                channel.deliver(draft, to=to, message_id=message_id), timeout=SEND_TIMEOUT
+            )
+        except SendError as exc:
+            _failed(ctx, notice_id, exc, attempt)
             return
-        if not settings.smtp_url or not settings.smtp_from:
-            n.status, n.state = "failed", "blocked"
-            n.error = "sending is disabled: set TAKEDOWN_SMTP_URL and TAKEDOWN_SMTP_FROM"
-            return
-        parent_mid = None
-        if n.parent_id is not None:
-            parent = s.get(Notice, n.parent_id)
-            parent_mid = parent.message_id if parent else None
-        if n.status == "failed":
-            n.status = transition(n.status, "approved").value  # a retry is approved again
-        prepare(n, settings.smtp_from)
-        message = build_message(
-            draft_of(n, parent_mid), sender=settings.smtp_from, to=n.to, message_id=n.message_id
-        )
-        attempt = n.attempts
-    config = SmtpConfig.from_url(settings.smtp_url, settings.smtp_from)
-    try:
-        result = asyncio.run(send_message(config, message))
-    except SendError as exc:
-        _failed(rt, notice_id, exc, attempt)
-        return
-    with rt.db.session() as s:
-        n = s.get(Notice, notice_id)
-        if n is None:
-            return
-        n.status = transition(n.status, "sent").value
-        n.sent_at = utcnow()
-        n.state, n.error, n.next_attempt_at = "done", None, None
-        n.state_changed_at = utcnow()
-        record(
-            s,
-            Event(
-                "notice.sent",
-                ACTOR,
-                "notice",
-                n.id,
-                {
-                    "message_id": result.message_id,
-                    "to": list(result.accepted),
-                    "refused": list(result.refused),
-                    "attempt": attempt,
-                },
-            ),
-        )
+        with ctx.db.session() as s:
+            n = s.get(Notice, notice_id)
+            if n is None:
+                return
+            n.status = transition(n.status, "sent").value
+            n.sent_at = utcnow()
+            n.send_state, n.send_error, n.error, n.next_attempt_at = "done", None, None, None
+            n.send_changed_at = utcnow()
+            record(
+                s,
+                Event(
+                    "notice.sent",
+                    ACTOR,
+                    "notice",
+                    n.id,
+                    {
+                        "message_id": result.message_id,
+                        "channel": n.channel,
+                        "to": list(result.accepted),
+                        "refused": list(result.refused),
+                        "attempt": attempt,
+                    },
+                ),
+            )
 
 
-def _failed(rt: Runtime, notice_id: int, exc: SendError, attempt: int) -> None:
-    with rt.db.session() as s:
+def _failed(ctx: StageContext, notice_id: int, exc: SendError, attempt: int) -> None:
+    with ctx.db.session() as s:
         n = s.get(Notice, notice_id)
         if n is None:
             return
         if n.status == "approved":
             n.status = transition(n.status, "failed").value
-        n.error = str(exc)[:2000]
-        n.state_changed_at = utcnow()
+        n.error = n.send_error = str(exc)[:2000]
+        n.send_changed_at = utcnow()
         if exc.temporary and attempt < MAX_TRIES:
-            n.state = "retry"
-            n.next_attempt_at = utcnow() + retry_delay(attempt, rt.settings.send_retry_seconds)
+            n.send_state = "retry"
+            n.next_attempt_at = utcnow() + retry_delay(attempt, ctx.settings.send_retry_seconds)
         else:
-            n.state = "blocked"
+            n.send_state = "blocked"
         record(
             s,
             Event(
@@ -135,20 +172,3 @@ def _failed(rt: Runtime, notice_id: int, exc: SendError, attempt: int) -> None:
                 },
             ),
         )
-
-
-def wake_retries(rt: Runtime) -> list[int]:
-    """Scheduler job: notices whose retry time has come go back to the send queue."""
-    return wake(rt, rt.stages["send"], "retry", Notice.next_attempt_at <= utcnow())
-
-
-def stage() -> Stage:
-    return Stage(
-        name="send",
-        model=Notice,
-        ready="queued",
-        working="sending",
-        run=run,
-        max_attempts=MAX_TRIES,
-        failed="blocked",
-    )

@@ -7,12 +7,16 @@ proactive detection (no case) for an officer to look at; nothing is ever sent on
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+from functools import lru_cache
+from typing import ClassVar
 
 from sqlalchemy import select
 
-from takedown.pipeline import evidence as ev_store
+from takedown.config import Settings
+from takedown.pipeline import spool
+from takedown.pipeline.context import StageContext
 from takedown.pipeline.detections import Hit, ensure_evidence, record_hit
+from takedown.pipeline.graph import Work
 from takedown.review.faces import reference_faces
 from takedown.store.tables import Detection, Media, Notice, Page, notice_detections, page_media
 from takedown.triage.base import Budget
@@ -20,54 +24,54 @@ from takedown.triage.extra import available
 from takedown.triage.priority import priority, proactive
 from takedown.triage.run import signals_from, triage
 
-if TYPE_CHECKING:
-    from takedown.pipeline.runtime import Runtime
-
 log = logging.getLogger(__name__)
-SPOOL = "triage-spool"
 
 
-def enabled(rt: Runtime) -> bool:
+@lru_cache(maxsize=1)
+def triage_enabled() -> bool:
     """Whether the triage extra is installed; checked and said once per process."""
-
-    def check(_rt: Runtime) -> bool:
-        ok, why = available()
-        log.info("triage is on" if ok else "%s", why)
-        return ok
-
-    result: bool = rt.service("triage_enabled", check)
-    return result
+    ok, why = available()
+    if ok:
+        log.info("triage is on")
+    else:
+        log.info("triage is off: %s", why)
+    return ok
 
 
-def spool(rt: Runtime, media_id: int, data: bytes) -> None:
-    """Keep the found file, encrypted, until its triage has run (then it is deleted)."""
-    folder = rt.settings.home / SPOOL
-    folder.mkdir(parents=True, exist_ok=True)
-    blob = ev_store.vault(rt).encrypt(data, evidence_key=SPOOL, name=str(media_id))
-    (folder / f"{media_id}.bin").write_bytes(blob)
+class TriageStage:
+    """Nudity, apparent age and faces of a hashed image; orders the queue, proposes candidates."""
+
+    name: ClassVar[str] = "triage"
+    lane: ClassVar[str] = "hash"
+    successors: ClassVar[tuple[str, ...]] = ("capture",)
+    work: ClassVar[Work | None] = None
+
+    def __init__(self, ctx: StageContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def concurrency(cls, settings: Settings) -> int:
+        return 1
+
+    def run(self, media_id: int) -> None:
+        captures = run_triage(self.ctx, media_id)
+        for ev_id in captures:
+            # A proactive finding's page is captured after every match (lowest priority).
+            self.ctx.handoff("capture", ev_id, 1.0)
 
 
-def _take(rt: Runtime, media_id: int) -> bytes | None:
-    path = rt.settings.home / SPOOL / f"{media_id}.bin"
-    try:
-        blob = path.read_bytes()
-    except FileNotFoundError:
-        return None
-    path.unlink(missing_ok=True)
-    return ev_store.vault(rt).decrypt(blob, evidence_key=SPOOL, name=str(media_id))
-
-
-def run(rt: Runtime, media_id: int) -> None:
-    data = _take(rt, media_id)
+def run_triage(ctx: StageContext, media_id: int) -> list[int]:
+    data = spool.take(ctx.services, spool.media_name(media_id))
     if data is None:
-        return
-    report = triage(data, budget=Budget(max_input_pixels=rt.settings.max_image_pixels))
-    with rt.db.session() as s:
-        references = reference_faces(s, ev_store.vault(rt))
-    with rt.db.session() as s:
+        return []
+    report = triage(data, budget=Budget(max_input_pixels=ctx.settings.max_image_pixels))
+    with ctx.db.session() as s:
+        references = reference_faces(s, ctx.services.vault)
+    captures: list[int] = []
+    with ctx.db.session() as s:
         media = s.get(Media, media_id)
         if media is None:
-            return
+            return []
         dets = list(s.execute(select(Detection).where(Detection.media_id == media_id)).scalars())
         pages = list(
             s.execute(
@@ -136,5 +140,7 @@ def run(rt: Runtime, media_id: int) -> None:
                         priority=score,
                     ),
                 )
-                if det is not None:
-                    ensure_evidence(s, page)
+                if det is not None and (ev := ensure_evidence(s, page)) is not None:
+                    s.flush()
+                    captures.append(ev.id)
+    return captures

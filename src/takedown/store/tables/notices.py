@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from takedown.store.base import Base, WorkItem, utcnow
+from takedown.store.base import Base, utcnow
 
 notice_detections = Table(
     "notice_detections",
@@ -36,8 +36,9 @@ class Contact(Base):
     expires_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Notice(WorkItem, Base):
-    """A deletion request. `status` is what officers see; `state` is the sending work item."""
+class Notice(Base):
+    """A deletion request. `status` is what officers see; two work items ride on the row, each
+    with its own typed columns: drafting (``draft_*``) and sending (``send_*``)."""
 
     __tablename__ = "notices"
 
@@ -70,6 +71,22 @@ class Notice(WorkItem, Base):
     resolved_at: Mapped[datetime | None] = mapped_column(default=None)
     next_attempt_at: Mapped[datetime | None] = mapped_column(default=None)
     next_check_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
+    # The officer-facing note on the draft (no contact found, new detections after an edit, ...).
+    error: Mapped[str | None] = mapped_column(String(2000), default=None)
+    # Drafting: pending -> drafting -> idle (failed after too many attempts).
+    draft_state: Mapped[str] = mapped_column(String(20), index=True, default="pending")
+    draft_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    draft_attempts: Mapped[int] = mapped_column(default=0)
+    # Sending: none -> queued -> sending -> done | retry | blocked.
+    send_state: Mapped[str] = mapped_column(String(20), index=True, default="none")
+    send_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    send_attempts: Mapped[int] = mapped_column(default=0)
+    send_error: Mapped[str | None] = mapped_column(String(2000), default=None)
+    # Control flags, typed: an officer's edit stands; which follow-up step was taken; whom an
+    # escalation addresses.
+    edited_by_officer: Mapped[bool] = mapped_column(default=False)
+    renotice_step: Mapped[str | None] = mapped_column(String(20), default=None)
+    escalation_role: Mapped[str | None] = mapped_column(String(20), default=None)
 
 
 class Followup(Base):

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
-from takedown.pipeline import services
 from takedown.pipeline.runtime import Runtime
 from takedown.review.references import ReferenceInputError, add_hash_list, add_upload
 from takedown.store.tables import Case, Reference
@@ -79,7 +78,9 @@ async def upload_reference(
 
     def intake() -> ReferenceOut:
         with rt.db.session() as s:
-            return _out(add_upload(s, case_id, data, who.actor, services.hash_limits(rt)))
+            out = _out(add_upload(s, case_id, data, who.actor, rt.services.hash_limits))
+        rt.submit("retro", out.id)  # match it against every media seen before it arrived
+        return out
 
     try:
         return await run_in_threadpool(intake)  # hashing is CPU work: off the event loop
@@ -106,7 +107,10 @@ def hash_intake(
             refs = add_hash_list(s, case_id, body.algorithm, body.hashes, who.actor)
         except ReferenceInputError as exc:
             raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
-        return [_out(r) for r in refs]
+        out = [_out(r) for r in refs]
+    for ref in out:
+        rt.submit("retro", ref.id)  # match it against every media seen before it arrived
+    return out
 
 
 @router.get("", response_model=list[ReferenceOut])

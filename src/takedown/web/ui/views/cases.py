@@ -127,7 +127,9 @@ async def upload_reference(
 
     def store() -> int:
         with state.rt.db.session() as s:
-            return add_upload(s, case_id, data, user.principal.actor, limits).id
+            new_id = add_upload(s, case_id, data, user.principal.actor, limits).id
+        state.rt.submit("retro", new_id)  # match it against every media seen before it
+        return new_id
 
     try:
         # Hashing is CPU work: off the event loop. The bytes go out of scope when this returns.
@@ -156,5 +158,6 @@ def paste_hashes(
     except ReferenceInputError as exc:
         flash(request, str(exc), "error")
     else:
+        ui(request).rt.submit("retro", ref_id)
         flash(request, tr(request)("Reference {id} added.", id=ref_id))
     return redirect(f"/cases/{case_id}")

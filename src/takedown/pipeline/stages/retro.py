@@ -1,0 +1,104 @@
+"""Retro stage: a new reference is matched at once against every media hash already stored.
+
+Hits become detections with the media's own ``first_seen_at`` (when takedown first saw the
+file), and their pages go to capture, which shows whether the file is still up.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import ClassVar
+
+from sqlalchemy import select
+
+from takedown.config import Settings
+from takedown.matching.engine import Matcher, MatchResult
+from takedown.matching.hashes import MediaHashes, ReferenceHashes
+from takedown.pipeline.context import StageContext
+from takedown.pipeline.detections import Hit, record_hit
+from takedown.pipeline.graph import Work
+from takedown.pipeline.routing import Next, route_hits
+from takedown.pipeline.stages.media import MATCH_PRIORITY, pages_of
+from takedown.store.tables import Media, Reference
+
+log = logging.getLogger(__name__)
+BATCH = 2000
+
+
+class RetroStage:
+    """Match one new reference against every media file seen before it arrived."""
+
+    name: ClassVar[str] = "retro"
+    lane: ClassVar[str] = "hash"
+    successors: ClassVar[tuple[str, ...]] = ("capture", "draft")
+    work: ClassVar[Work | None] = None
+
+    def __init__(self, ctx: StageContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def concurrency(cls, settings: Settings) -> int:
+        return 1
+
+    def run(self, reference_id: int) -> None:
+        ctx = self.ctx
+        with ctx.db.session() as s:
+            ref = s.get(Reference, reference_id)
+            if ref is None:
+                return
+            matcher = Matcher()
+            matcher.add(ref.id, ref.case_id, ReferenceHashes.from_dict(ref.hashes))
+        hits: list[tuple[int, list[MatchResult]]] = []
+        last = 0
+        while True:
+            with ctx.db.session() as s:
+                rows = s.execute(
+                    select(Media.id, Media.hashes)
+                    .where(Media.state == "done", Media.id > last)
+                    .order_by(Media.id)
+                    .limit(BATCH)
+                ).all()
+            if not rows:
+                break
+            last = rows[-1][0]
+            for media_id, hashes in rows:
+                if not hashes:
+                    continue
+                try:
+                    found = matcher.match(MediaHashes.from_dict(hashes))
+                except (ValueError, KeyError, TypeError):
+                    continue
+                if found:
+                    hits.append((media_id, list(found)))
+        after: list[Next] = []
+        with ctx.db.session() as s:
+            for media_id, results in hits:
+                media = s.get(Media, media_id)
+                if media is None:
+                    continue
+                for page in pages_of(s, media_id):
+                    made = []
+                    for r in results:
+                        det = record_hit(
+                            s,
+                            page,
+                            media,
+                            Hit(
+                                r.case_id,
+                                r.reference_id,
+                                media.kind,
+                                r.algorithm,
+                                r.distance,
+                                r.confidence,
+                                detail={"retroactive": True},
+                                priority=media.priority + MATCH_PRIORITY,
+                            ),
+                        )
+                        if det is not None:
+                            det.first_seen_at = media.first_seen_at  # when the file was seen
+                            made.append(det)
+                    after += route_hits(s, page, made)
+        if hits:
+            log.info("reference %s matched %d media seen before it", reference_id, len(hits))
+        for stage, item_id, prio in after:
+            ctx.handoff(stage, item_id, prio)
