@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     pipeline_jobs: dict[str, int | None] = Field(default_factory=dict)
     # Where evidence and every hand-over between workers live: shared storage when scaled.
     evidence_url: str = ""
+    # The design before lanes (one queue, `single_queue_workers` threads): a benchmark baseline.
+    pipeline_single_queue: bool = False
+    single_queue_workers: int = Field(2, ge=1, le=64)
     # How long an approval in `takedown serve` waits to show whether the request went out.
     approve_wait_seconds: float = Field(10.0, ge=0, le=120)
     sweep_seconds: int = Field(30, ge=1)

@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Dialog, Page, sync_playwright
 from sqlalchemy import select
 
 from takedown.config import Settings
+from takedown.pipeline.roles import Workers
 from takedown.pipeline.runtime import Runtime
 from takedown.store.tables import AuditEvent, Notice
 from takedown.web.app import create_app
@@ -63,6 +64,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     app = create_app(settings, rt)
     mount(app, rt)
     server = LocalServer(app)
+    workers = Workers(rt, ("notice",))  # approval hands the request to the notice lane
+    workers.start()
     try:
         url = server.start()
         with sync_playwright() as pw:
@@ -73,6 +76,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             browser.close()
     finally:
         server.stop()
+        workers.stop()
         rt.close()
         smtp.stop()
 

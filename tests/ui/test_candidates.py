@@ -88,7 +88,7 @@ def test_candidates_confirm_and_dismiss(
         case = s.get(Case, kept.case_id)
         assert case is not None and case.name.startswith("PROACTIVE-")
         drafts = list(s.execute(select(Notice).where(Notice.case_id == case.id)).scalars())
-        assert [(n.status, n.state) for n in drafts] == [("draft", "pending")]
+        assert [(n.status, n.draft_state) for n in drafts] == [("draft", "pending")]
     assert audit_actions(ui_runtime, "detection.confirm") and audit_actions(
         ui_runtime, "detection.dismiss"
     )

@@ -65,7 +65,9 @@ def _notice(rt: Runtime, *, hits: list[str], minor: bool, priority: float, age_h
             priority=priority,
         )
         s.add(det)
-        notice = Notice(site="q.example", state="waiting", created_at=now - timedelta(hours=age_h))
+        notice = Notice(
+            site="q.example", draft_state="idle", created_at=now - timedelta(hours=age_h)
+        )
         s.add(notice)
         s.flush()
         s.execute(notice_detections.insert().values(notice_id=notice.id, detection_id=det.id))

@@ -33,9 +33,16 @@ class Queues:
     """A Huey queue and one task per stage; `enqueue` is the only way onto them."""
 
     def __init__(self, settings: Settings, lanes: dict[str, str]) -> None:
-        self.huey: dict[str, Huey] = {
-            stage: make_huey(settings, lane, f"takedown.{stage}") for stage, lane in lanes.items()
-        }
+        self.single = settings.pipeline_single_queue
+        if self.single:
+            # The design before lanes, kept as the benchmark's baseline: one FIFO for everything.
+            shared = make_huey(settings, "all", "takedown")
+            self.huey: dict[str, Huey] = dict.fromkeys(lanes, shared)
+        else:
+            self.huey = {
+                stage: make_huey(settings, lane, f"takedown.{stage}")
+                for stage, lane in lanes.items()
+            }
         self._tasks: dict[str, Any] = {}
 
     def bind(self, stage: str, run: Callable[[int], None]) -> None:
@@ -52,12 +59,18 @@ class Queues:
         else:
             task(item_id, priority=p)
 
+    def dequeue_any_task(self) -> Any:
+        return next(iter(self.huey.values())).dequeue()
+
     def pending(self, stage: str) -> int:
         count: Any = self.huey[stage].pending_count()
         return int(count)
 
     def dequeue_any(self, order: list[str]) -> tuple[str, Any] | None:
         """The next task of the first stage in ``order`` that has one (tests run them inline)."""
+        if self.single:
+            task = self.dequeue_any_task()
+            return None if task is None else (task.name.rsplit(".", 1)[-1], task)
         for stage in order:
             task = self.huey[stage].dequeue()
             if task is not None:

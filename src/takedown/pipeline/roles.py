@@ -8,6 +8,7 @@ import threading
 from types import FrameType
 
 import faiss
+from huey import Huey
 from huey.consumer import Consumer
 
 from takedown.pipeline.graph import LANES
@@ -34,19 +35,29 @@ class Workers:
         self.rt = rt
         self.lanes = lanes
         self.consumers: dict[str, _QuietConsumer] = {}
-        for st in rt.graph.in_lanes(lanes):
-            self.consumers[st.name] = _QuietConsumer(
-                rt.queues.huey[st.name],
-                workers=st.concurrency(rt.settings),
-                worker_type="thread",
-                periodic=False,
-                initial_delay=0.05,
-                backoff=1.3,
-                max_delay=0.5,
-                check_worker_health=True,
-                shutdown_timeout=30,
+        if rt.queues.single:  # the baseline design: one queue, one small pool for every stage
+            self.consumers["all"] = self._consumer(
+                rt.queues.huey[rt.graph.names()[0]], rt.settings.single_queue_workers
+            )
+        for st in [] if rt.queues.single else rt.graph.in_lanes(lanes):
+            self.consumers[st.name] = self._consumer(
+                rt.queues.huey[st.name], st.concurrency(rt.settings)
             )
         self.scheduler = Scheduler(rt, lanes)
+
+    @staticmethod
+    def _consumer(huey: Huey, workers: int) -> _QuietConsumer:
+        return _QuietConsumer(
+            huey,
+            workers=workers,
+            worker_type="thread",
+            periodic=False,
+            initial_delay=0.05,
+            backoff=1.3,
+            max_delay=0.5,
+            check_worker_health=True,
+            shutdown_timeout=30,
+        )
 
     def start(self) -> None:
         # Measured: on small machines FAISS's own threads slow searches 2-4x; workers run in parallel.

@@ -12,6 +12,8 @@ from takedown.store.tables import Detection, Evidence, Page
 
 # (stage, item id, priority): returned by the session's owner, handed off after it commits.
 Next = tuple[str, int, float]
+# The stages route_hits may name: every stage that calls it declares both as successors.
+ROUTES = ("capture", "draft")
 
 
 def route_hits(s: Session, page: Page, made: list[Detection]) -> list[Next]:

@@ -207,7 +207,8 @@ def _notice(
             "Digital Sex Crime Victim Support Center"
         ),
         status=status,
-        state="waiting" if status == "draft" else "done",
+        draft_state="idle",
+        send_state="none" if status == "draft" else "done",
         created_at=created,
         drafted_at=created,
     )
