@@ -108,6 +108,10 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(1.0, gt=0)
     reveal_allowed: bool = True
     reveal_seconds: int = Field(5, ge=1)
+    # Days an artifact of each evidence kind is kept (absent kind: kept); handed-over kept always.
+    retention_days: dict[str, int] = Field(
+        default_factory=lambda: {"media": 180, "screenshot": 730, "html": 730, "text": 730}
+    )
     # The center's identity, printed in every deletion request.
     center_name: str = "Digital Sex Crime Victim Support Center"
     center_designation: str = (
