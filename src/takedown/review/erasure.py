@@ -190,23 +190,24 @@ def erase_case(s: Session, case: Case, store: EvidenceStore, actor: str) -> Eras
     return out
 
 
-def vacuum(s: Session) -> None:
-    """Rewrite the SQLite file so erased rows leave no bytes behind (no-op elsewhere).
+def vacuum(engine: Engine) -> None:
+    """Rewrite the database so erased rows leave no bytes behind; call after the commit.
 
-    secure_delete overwrites freed pages; VACUUM rebuilds the file; the WAL is checkpointed and
-    truncated so no old page survives there either. PostgreSQL's VACUUM runs per table.
+    SQLite: secure_delete overwrites freed pages, VACUUM rebuilds the file and the WAL is
+    checkpointed and truncated so no old page survives there. PostgreSQL: VACUUM the tables.
     """
-    bind = s.get_bind()
-    if not isinstance(bind, Engine):
-        return
-    if bind.dialect.name == "sqlite":
-        with bind.connect() as conn:
-            conn = conn.execution_options(isolation_level="AUTOCOMMIT")
-            conn.execute(text("PRAGMA secure_delete=ON"))
-            conn.execute(text("VACUUM"))
-            conn.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
-    elif bind.dialect.name == "postgresql":
-        with bind.connect() as conn:
+    if engine.dialect.name == "sqlite":
+        raw = engine.raw_connection()  # outside SQLAlchemy's BEGIN IMMEDIATE: VACUUM needs that
+        try:
+            cur = raw.cursor()
+            cur.execute("PRAGMA secure_delete=ON")
+            cur.execute("VACUUM")
+            cur.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            cur.close()
+        finally:
+            raw.close()
+    elif engine.dialect.name == "postgresql":
+        with engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             for table in ("references", "case_faces", "cases", "pages", "media", "detections"):
                 conn.execute(text(f'VACUUM "{table}"'))

@@ -226,7 +226,6 @@ def erase_case(
         if case.erased_at is not None:
             raise HTTPException(status.HTTP_409_CONFLICT, f"case {case_id} is already erased")
         done = erasure.erase_case(s, case, evidence_store(rt), who.actor)
-    with rt.db.session() as s:
-        erasure.vacuum(s)
+    erasure.vacuum(rt.db.engine)
     lifecycle.release_references(matcher(rt), done.reference_ids)
     return ErasureOut.model_validate(done)
