@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
 from takedown.pipeline.runtime import Runtime
+from takedown.review import bulk
 from takedown.review import notices as workflow
 from takedown.store.base import utcnow
 from takedown.store.tables import Case, Notice, notice_detections
@@ -146,6 +147,27 @@ def notices_out(s: Session, rows: list[Notice]) -> list[NoticeOut]:
         NoticeOut(**{k: getattr(n, k) for k in fields}, detection_ids=sorted(links[n.id]))
         for n in rows
     ]
+
+
+class BulkIds(Strict):
+    ids: list[int] = Field(min_length=1, max_length=500)
+
+
+@router.post("/bulk-approve", response_model=list[NoticeOut])
+def bulk_approve(
+    body: BulkIds, rt: Runtime = Depends(runtime), who: Principal = Depends(officer)
+) -> list[NoticeOut]:
+    """Approve (send) every listed draft, or none: 409 lists why each refused one would fail."""
+    with _workflow_errors():
+        try:
+            done = bulk.approve_all(rt, body.ids, who)
+        except bulk.BulkRefusedError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    with rt.db.session() as s:
+        rows = list(
+            s.execute(select(Notice).where(Notice.id.in_(done)).order_by(Notice.id)).scalars()
+        )
+        return notices_out(s, rows)
 
 
 @router.get("/{notice_id}", response_model=NoticeOut)
