@@ -77,7 +77,7 @@ def _seed(rt: Runtime, n: int) -> None:
                     legal_basis="",
                     status="draft" if i % 2 else "sent",
                     priority=float(i % 3),
-                    state="draft",
+                    draft_state="idle",
                     message_id=f"<ticket-{i}@x>",
                 )
             )

@@ -1,7 +1,7 @@
 """case lifecycle, source ownership, evidence hand-over
 
 Revision ID: 0010
-Revises: 0001
+Revises: 0002
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import takedown.store.base
 
 revision = "0010"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 
