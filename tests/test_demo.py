@@ -37,6 +37,13 @@ def test_demo_starts_and_prints_the_ui_url(tmp_path: Path) -> None:
             url, token = (m.group(1) if m else None), (t.group(1) if t else None)
             time.sleep(0.5)
         assert url == f"http://127.0.0.1:{port}/", log.read_text()
+        while time.monotonic() < deadline and "status: " not in log.read_text("utf-8", "replace"):
+            time.sleep(0.5)
+        lines = log.read_text("utf-8", "replace").splitlines()
+        before = next(i for i, line in enumerate(lines) if line.startswith("status: "))
+        assert before <= 15, "\n".join(lines[:before])  # a short banner, then the status
+        assert not any("Traceback" in line or " INFO " in line for line in lines), lines
+        assert (tmp_path / "data" / "demo" / "logs" / "takedown.log").stat().st_size > 0
         assert httpx.get(url, follow_redirects=True, timeout=10).status_code == 200
         h = {"Authorization": f"Bearer {token}"}
         found: list[dict[str, object]] = []

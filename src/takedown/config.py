@@ -111,6 +111,14 @@ class Settings(BaseSettings):
     scheduler_tick_seconds: float = Field(1.0, gt=0)
     reveal_allowed: bool = True
     reveal_seconds: int = Field(5, ge=1)
+    # Alerts: Apprise targets (see takedown.alerts.targets.AlertTarget), as a JSON list.
+    alert_targets: list[dict[str, Any]] = Field(default_factory=list)
+    alert_timeout: float = Field(10.0, gt=0, le=60)
+    public_url: str = "http://127.0.0.1:8000"  # links in alerts point here
+    # Days an artifact of each evidence kind is kept (absent kind: kept); handed-over kept always.
+    retention_days: dict[str, int] = Field(
+        default_factory=lambda: {"media": 180, "screenshot": 730, "html": 730, "text": 730}
+    )
     # The center's identity, printed in every deletion request.
     center_name: str = "Digital Sex Crime Victim Support Center"
     center_designation: str = (

@@ -26,8 +26,12 @@ def test_notice_editor_shows_recipients_preview_and_timeline(
     assert "security.txt" in page
     assert 'class="mail"' in page and "photos.example" in page
     assert "approve" in page and "data-confirm" in page
-    sent = client.get(f"/notices/{seeded.other_notice_ids[-1]}").text
-    assert "발송" in sent and 'action="/notices/' not in sent.split("Status")[0][-200:]
+    assert f'action="/notices/{seeded.notice_id}/approve"' in page  # so the check below can fail
+    sent_id = seeded.other_notice_ids[-1]
+    sent = client.get(f"/notices/{sent_id}").text
+    assert "발송" in sent
+    for action in ("approve", "reject"):  # a sent request offers no decision any more
+        assert f'action="/notices/{sent_id}/{action}"' not in sent
 
 
 def test_edit_then_reject_a_draft(

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import signal
 import threading
 
 import click
+import uvicorn
 
 from takedown.cli.context import settings_from
-from takedown.cli.run import serve_http
+from takedown.demo.console import StatusLine, banner, log_to_file
 from takedown.demo.run import Mailbox, demo_settings, prepare, publish_later, seed
 from takedown.demo.site import DemoWeb
 from takedown.pipeline.roles import Workers
@@ -22,9 +24,11 @@ from takedown.web.app import create_app
 def demo(ctx: click.Context, host: str, port: int) -> None:
     """Start the demo web, a demo case and `serve`; print the review UI's URL."""
     base = settings_from(ctx).home
+    home = prepare(base)
+    log = log_to_file(home)
     web = DemoWeb().start()
     mailbox = Mailbox(web)
-    settings = demo_settings(prepare(base), web, mailbox.start())
+    settings = demo_settings(home, web, mailbox.start())
     rt = Runtime(settings)
     secrets_ = seed(rt, web)
     stop = threading.Event()
@@ -33,18 +37,25 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     workers.start()
     url = f"http://{host}:{port}/"
     click.echo(
-        f"\ntakedown demo\n"
-        f"  demo web (the monitored site): {web.origin}/board\n"
-        f"  review UI: {url}  (log in as officer / {secrets_['password']})\n"
-        f"  API:       {url}api/v1  (admin token {secrets_['token']})\n"
-        f"  data:      {settings.home}\n"
-        f"Approve the drafted request in the UI; the demo site takes the posts down when it\n"
-        f"arrives, and the follow-up marks the request resolved. Ctrl-C stops.\n"
-        f"Review UI: {url}\n"
+        banner(
+            ui=url,
+            api=f"{url}api/v1",
+            board=f"{web.origin}/board",
+            password=secrets_["password"],
+            token=secrets_["token"],
+            log=log,
+        )
     )
+    status = StatusLine(rt).start()
     try:
-        serve_http(create_app(settings, rt), host, port)
+        # As `serve`, but uvicorn's records go to the log file (log_config=None), not the terminal.
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, lambda *_: None)
+        app = create_app(settings, rt)
+        config = uvicorn.Config(app, host=host, port=port, log_config=None, access_log=False)
+        uvicorn.Server(config).run()
     finally:
+        status.stop()
         stop.set()
         workers.stop()
         rt.close()

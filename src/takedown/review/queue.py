@@ -49,6 +49,7 @@ class DetectionView:
     thumbnail_id: int | None  # Artifact row of the blurred thumbnail
     media_id: int | None  # Artifact row of the evidentiary media (revealed on request)
     media_type: str | None
+    keyword_variants: tuple[tuple[str, str], ...] = ()  # (keyword, variant found) pairs
 
 
 @dataclass(frozen=True)
@@ -105,6 +106,25 @@ def _artifacts_for(
     return thumb, full
 
 
+def keyword_pair(hit: object) -> tuple[str, str]:
+    """A stored keyword hit as (keyword, variant found); the variant is "" when it is the keyword."""
+    if isinstance(hit, dict):
+        keyword = str(hit.get("keyword") or hit.get("matched") or "")
+        variant = str(hit.get("variant") or hit.get("matched") or "")
+        return keyword, "" if variant == keyword else variant
+    return str(hit), ""
+
+
+def keyword_pairs(hits: object) -> tuple[tuple[str, str], ...]:
+    items = hits if isinstance(hits, list) else []
+    return tuple(dict.fromkeys(p for p in map(keyword_pair, items) if p[0]))
+
+
+def keyword_labels(hits: object) -> tuple[str, ...]:
+    """The keywords of stored hits, each once, readable (never a raw dict)."""
+    return tuple(dict.fromkeys(k for k, _ in keyword_pairs(hits)))
+
+
 def detection_views(session: Session, detections: Iterable[Detection]) -> list[DetectionView]:
     """Views of `detections` with their previews, in priority order."""
     rows = list(detections)
@@ -144,11 +164,12 @@ def detection_views(session: Session, detections: Iterable[Detection]) -> list[D
                 first_seen_at=d.first_seen_at,
                 status=d.status,
                 evidence_id=d.evidence_id,
-                keyword_hits=tuple(str(k) for k in (page.keyword_hits if page else []) or []),
+                keyword_hits=keyword_labels(page.keyword_hits if page else None),
                 minor=minor_flag(m.triage if m else None, d.detail),
                 thumbnail_id=thumb.id if thumb else None,
                 media_id=full.id if full else None,
                 media_type=full.media_type if full else None,
+                keyword_variants=keyword_pairs(page.keyword_hits if page else None),
             )
         )
     out.sort(key=lambda v: (not v.keyword_hits, not v.minor, -v.priority, v.id))

@@ -26,6 +26,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA secure_delete=ON")  # erased rows leave no bytes in free pages
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
 

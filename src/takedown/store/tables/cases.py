@@ -19,6 +19,15 @@ class Case(Base):
     keywords: Mapped[list[Any]] = mapped_column(default=list)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Lifecycle: open -> monitoring -> closed; a closed case is neither polled nor matched.
+    status: Mapped[str] = mapped_column(String(12), default="open", index=True)
+    officer: Mapped[str | None] = mapped_column(String(100), default=None, index=True)
+    # What the victim is told to quote when she calls: never her name, never the notice text.
+    victim_reference: Mapped[str | None] = mapped_column(String(40), default=None, unique=True)
+    # What the victim agreed to: {"monitoring": bool, "requests": bool, "police": bool, "at": iso}
+    consent: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    closed_at: Mapped[datetime | None] = mapped_column(default=None)
+    erased_at: Mapped[datetime | None] = mapped_column(default=None)
     references: Mapped[list[Reference]] = relationship(back_populates="case", lazy="raise")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.store.base import Base, utcnow
@@ -13,6 +13,7 @@ from takedown.store.base import Base, utcnow
 
 class Detection(Base):
     __tablename__ = "detections"
+    __table_args__ = (Index("ix_detections_case_seen", "case_id", "first_seen_at", "id"),)
     # No unique key: a re-upload after removal is a new detection linked to the old (previous_id).
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -24,6 +24,9 @@ class Evidence(WorkItem, Base):
     manifest: Mapped[dict[str, Any]] = mapped_column(default=dict)
     custody_entry: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the capture was handed to the police: the law then requires it to be kept.
+    handed_over_at: Mapped[datetime | None] = mapped_column(default=None)
+    handed_over_to: Mapped[str | None] = mapped_column(String(200), default=None)
 
 
 class Artifact(Base):

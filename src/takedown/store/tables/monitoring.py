@@ -32,6 +32,10 @@ class Source(WorkItem, Base):
     language: Mapped[str | None] = mapped_column(String(20), default=None)
     max_depth: Mapped[int] = mapped_column(default=1)
     paused: Mapped[bool] = mapped_column(default=False)
+    # The case a source was added for, if any: closing the case pauses it.
+    case_id: Mapped[int | None] = mapped_column(
+        ForeignKey("cases.id", ondelete="SET NULL"), index=True, default=None
+    )
     deleted: Mapped[bool] = mapped_column(default=False)
     poll_state: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.store.base import Base, utcnow
@@ -41,6 +41,7 @@ class Notice(Base):
     with its own typed columns: drafting (``draft_*``) and sending (``send_*``)."""
 
     __tablename__ = "notices"
+    __table_args__ = (Index("ix_notices_status_created", "status", "created_at", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(

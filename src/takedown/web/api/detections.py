@@ -6,17 +6,19 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Query, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
 from takedown.pipeline.runtime import Runtime
 from takedown.review import candidates
 from takedown.review.candidates import CandidateError
-from takedown.store.tables import Detection
+from takedown.store.base import utcnow
+from takedown.store.tables import Detection, Page
 from takedown.web.api.common import Out, Strict, get_or_404
+from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate, since_age
 from takedown.web.deps import db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/detections", tags=["detections"])
@@ -45,27 +47,55 @@ class DetectionOut(Out):
 
 @router.get("", response_model=list[DetectionOut])
 def list_detections(
+    request: Request,
+    response: Response,
     case_id: int | None = None,
     since: datetime | None = None,
     status: Literal["active", "removed"] | None = None,
     proactive: bool | None = None,
     review: Literal["none", "candidate", "confirmed", "dismissed"] | None = None,
-    limit: int = Query(1000, ge=1, le=10_000),
+    site: str | None = None,
+    kind: Literal["image", "video", "text"] | None = None,
+    min_priority: float | None = None,
+    age_days: int | None = None,
+    language: str | None = None,
+    q: str | None = None,
+    page: PageParams = Depends(page_params),
     s: Session = Depends(db_session),
     _: Principal = Depends(viewer),
 ) -> list[Detection]:
-    q = select(Detection)
+    """Detections by id; `q` searches the page and file URL and the host."""
+    query = select(Detection)
     if case_id is not None:
-        q = q.where(Detection.case_id == case_id)
+        query = query.where(Detection.case_id == case_id)
+    since = since_age(since, age_days, utcnow())
     if since is not None:
-        q = q.where(Detection.first_seen_at >= since)
+        query = query.where(Detection.first_seen_at >= since)
     if status is not None:
-        q = q.where(Detection.status == status)
+        query = query.where(Detection.status == status)
     if proactive is not None:
-        q = q.where(Detection.proactive.is_(proactive))
+        query = query.where(Detection.proactive.is_(proactive))
     if review is not None:
-        q = q.where(Detection.review == review)
-    return list(s.execute(q.order_by(Detection.id).limit(limit)).scalars())
+        query = query.where(Detection.review == review)
+    if site:
+        query = query.where(Detection.site == site.lower())
+    if kind is not None:
+        query = query.where(Detection.kind == kind)
+    if min_priority is not None:
+        query = query.where(Detection.priority >= min_priority)
+    if language:
+        query = query.where(Detection.page_id.in_(select(Page.id).where(Page.language == language)))
+    if q:
+        query = query.where(
+            or_(
+                Detection.page_url.icontains(q, autoescape=True),
+                Detection.media_url.icontains(q, autoescape=True),
+                Detection.site.icontains(q, autoescape=True),
+            )
+        )
+    rows, cursor = paginate(s, query, [Order(Detection.id)], page)
+    link_next(request, response, cursor)
+    return rows
 
 
 @router.get("/{detection_id}", response_model=DetectionOut)

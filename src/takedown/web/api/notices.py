@@ -7,16 +7,19 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import Field
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
 from takedown.pipeline.runtime import Runtime
+from takedown.review import bulk
 from takedown.review import notices as workflow
-from takedown.store.tables import Notice, notice_detections
+from takedown.store.base import utcnow
+from takedown.store.tables import Case, Notice, notice_detections
 from takedown.web.api.common import Out, Strict, get_or_404
+from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate, since_age
 from takedown.web.deps import db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/notices", tags=["notices"])
@@ -83,18 +86,88 @@ def _workflow_errors() -> Iterator[None]:
 
 @router.get("", response_model=list[NoticeOut])
 def list_notices(
+    request: Request,
+    response: Response,
     status: Status | None = None,
     case_id: int | None = None,
+    site: str | None = None,
+    kind: str | None = None,
+    language: str | None = None,
+    min_priority: float | None = None,
+    since: datetime | None = None,
+    age_days: int | None = None,
+    q: str | None = None,
+    page: PageParams = Depends(page_params),
     s: Session = Depends(db_session),
     _: Principal = Depends(viewer),
 ) -> list[NoticeOut]:
-    q = select(Notice)
+    """Most urgent first; `q` searches the host, subject, ticket (message id) and the case's
+    victim-facing reference."""
+    query = select(Notice)
     if status is not None:
-        q = q.where(Notice.status == status)
+        query = query.where(Notice.status == status)
     if case_id is not None:
-        q = q.where(Notice.case_id == case_id)
-    rows = s.execute(q.order_by(Notice.priority.desc(), Notice.id)).scalars()
-    return [notice_out(s, n) for n in rows]
+        query = query.where(Notice.case_id == case_id)
+    if site:
+        query = query.where(Notice.site == site.lower())
+    if kind:
+        query = query.where(Notice.kind == kind)
+    if language:
+        query = query.where(Notice.language == language)
+    if min_priority is not None:
+        query = query.where(Notice.priority >= min_priority)
+    since = since_age(since, age_days, utcnow())
+    if since is not None:
+        query = query.where(Notice.created_at >= since)
+    if q:
+        query = query.where(
+            or_(
+                Notice.site.icontains(q, autoescape=True),
+                Notice.subject.icontains(q, autoescape=True),
+                Notice.message_id.icontains(q, autoescape=True),
+                Notice.case_id.in_(select(Case.id).where(Case.victim_reference == q)),
+            )
+        )
+    rows, cursor = paginate(s, query, [Order(Notice.priority, True), Order(Notice.id)], page)
+    link_next(request, response, cursor)
+    return notices_out(s, rows)
+
+
+def notices_out(s: Session, rows: list[Notice]) -> list[NoticeOut]:
+    """Many notices with their detection ids in one query (not one per notice)."""
+    links: dict[int, list[int]] = {n.id: [] for n in rows}
+    for notice_id, detection_id in s.execute(
+        select(notice_detections.c.notice_id, notice_detections.c.detection_id).where(
+            notice_detections.c.notice_id.in_(list(links))
+        )
+    ).all():
+        links[notice_id].append(detection_id)
+    fields = [k for k in NoticeOut.model_fields if k != "detection_ids"]
+    return [
+        NoticeOut(**{k: getattr(n, k) for k in fields}, detection_ids=sorted(links[n.id]))
+        for n in rows
+    ]
+
+
+class BulkIds(Strict):
+    ids: list[int] = Field(min_length=1, max_length=500)
+
+
+@router.post("/bulk-approve", response_model=list[NoticeOut])
+def bulk_approve(
+    body: BulkIds, rt: Runtime = Depends(runtime), who: Principal = Depends(officer)
+) -> list[NoticeOut]:
+    """Approve (send) every listed draft, or none: 409 lists why each refused one would fail."""
+    with _workflow_errors():
+        try:
+            done = bulk.approve_all(rt, body.ids, who)
+        except bulk.BulkRefusedError as exc:
+            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from exc
+    with rt.db.session() as s:
+        rows = list(
+            s.execute(select(Notice).where(Notice.id.in_(done)).order_by(Notice.id)).scalars()
+        )
+        return notices_out(s, rows)
 
 
 @router.get("/{notice_id}", response_model=NoticeOut)

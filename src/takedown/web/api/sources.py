@@ -6,7 +6,7 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,8 +14,9 @@ from sqlalchemy.orm import Session
 from takedown.accounts.roles import Principal
 from takedown.audit import Event, record
 from takedown.review.sources import add_source, change_source
-from takedown.store.tables import Source
+from takedown.store.tables import Case, Source
 from takedown.web.api.common import Out, Strict, get_or_404
+from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate
 from takedown.web.deps import db_session, officer, viewer
 
 router = APIRouter(prefix="/sources", tags=["sources"])
@@ -38,6 +39,7 @@ class SourceIn(Strict):
     keywords: list[str] = Field(default_factory=list, max_length=200)
     language: str | None = Field(default=None, max_length=20)
     max_depth: int = Field(default=1, ge=0, le=5)
+    case_id: int | None = None
 
     _url = field_validator("url")(_check_url)
 
@@ -67,6 +69,7 @@ class SourceOut(Out):
     language: str | None
     max_depth: int
     paused: bool
+    case_id: int | None
     state: str
     created_at: datetime
     last_polled_at: datetime | None
@@ -79,15 +82,48 @@ class SourceOut(Out):
 def create_source(
     body: SourceIn, s: Session = Depends(db_session), who: Principal = Depends(officer)
 ) -> Source:
+    if body.case_id is not None and s.get(Case, body.case_id) is None:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"case {body.case_id} not found")
     src = add_source(s, body.model_dump(), who.actor)
     return src
 
 
 @router.get("", response_model=list[SourceOut])
-def list_sources(s: Session = Depends(db_session), _: Principal = Depends(viewer)) -> list[Source]:
-    return list(
-        s.execute(select(Source).where(Source.deleted.is_(False)).order_by(Source.id)).scalars()
-    )
+def list_sources(
+    request: Request,
+    response: Response,
+    case_id: int | None = None,
+    kind: str | None = None,
+    paused: bool | None = None,
+    state: str | None = None,
+    language: str | None = None,
+    failing: bool | None = None,
+    q: str | None = None,
+    page: PageParams = Depends(page_params),
+    s: Session = Depends(db_session),
+    _: Principal = Depends(viewer),
+) -> list[Source]:
+    """Sources by id; `q` searches the URL (and so the host)."""
+    query = select(Source).where(Source.deleted.is_(False))
+    if case_id is not None:
+        query = query.where(Source.case_id == case_id)
+    if kind:
+        query = query.where(Source.kind == kind)
+    if paused is not None:
+        query = query.where(Source.paused.is_(paused))
+    if state:
+        query = query.where(Source.state == state)
+    if language:
+        query = query.where(Source.language == language)
+    if failing is not None:
+        query = query.where(
+            Source.last_error.is_not(None) if failing else Source.last_error.is_(None)
+        )
+    if q:
+        query = query.where(Source.url.icontains(q, autoescape=True))
+    rows, cursor = paginate(s, query, [Order(Source.id)], page)
+    link_next(request, response, cursor)
+    return rows
 
 
 @router.get("/{source_id}", response_model=SourceOut)
