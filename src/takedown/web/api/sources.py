@@ -6,17 +6,19 @@ from datetime import datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Depends, HTTPException, Response, status
 from pydantic import Field, field_validator, model_validator
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
 from takedown.audit import Event, record
-from takedown.review.sources import add_source, change_source
+from takedown.pipeline import services
+from takedown.pipeline.runtime import Runtime
+from takedown.review.sources import SourceRefused, add_source, change_source
 from takedown.store.tables import Source
 from takedown.web.api.common import Out, Strict, get_or_404
-from takedown.web.deps import db_session, officer, viewer
+from takedown.web.deps import db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -77,10 +79,15 @@ class SourceOut(Out):
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SourceOut)
 def create_source(
-    body: SourceIn, s: Session = Depends(db_session), who: Principal = Depends(officer)
+    body: SourceIn,
+    s: Session = Depends(db_session),
+    rt: Runtime = Depends(runtime),
+    who: Principal = Depends(officer),
 ) -> Source:
-    src = add_source(s, body.model_dump(), who.actor)
-    return src
+    try:
+        return add_source(s, body.model_dump(), who.actor, services.guard(rt))
+    except SourceRefused as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
 
 
 @router.get("", response_model=list[SourceOut])
