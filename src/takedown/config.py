@@ -94,24 +94,37 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="TAKEDOWN_", extra="ignore")
 
+    # Data directory: database, queue, evidence store, session key.
     home: Path = Path(DEFAULT_HOME)
+    # development or production (production refuses missing or weak secrets and requires the second factor).
     mode: Literal["development", "production"] = "development"
+    # SQLAlchemy URL (default: SQLite in the home).
     database_url: str = ""
+    # Task queue: sqlite:///PATH (embedded, default in the home) or redis://.
     queue_url: str = ""
+    # Proxy (http://, socks5://) for every request to the monitored web.
     proxy: str | None = None
+    # URL of an IANA-format RDAP bootstrap file for domains (default: bundled snapshot).
     rdap_bootstrap_url: str | None = None
     # IANA-format ipv4.json/ipv6.json for the hosting network's abuse contact (default: bundled).
     rdap_ip_bootstrap_urls: list[str] = Field(default_factory=list)
+    # smtp://host:port or smtps://user:pass@host:port; none disables sending.
     smtp_url: str | None = None
+    # Sender address of deletion requests.
     smtp_from: str | None = None
+    # Interval of follow-up checks of reported URLs.
     recheck_seconds: int = Field(3600, ge=1)
+    # A request still unanswered after this is sent again, then escalated.
     renotice_seconds: int = Field(86400, ge=1)
     # First wait before re-sending through a mail server that is down; doubles, up to an hour.
     send_retry_seconds: float = Field(30.0, gt=0)
+    # Path of the Chromium binary for capture (default: found on PATH).
     chromium: str | None = None
+    # RFC 3161 time-stamping authority for custody entries.
     tsa_url: str | None = None
     # 32-byte AES-GCM key for media at rest, base64. Required in production mode.
     vault_key: SecretStr | None = None
+    # Time zone the review UI shows times in.
     timezone: str = "Asia/Seoul"
     # Largest request body of a reference upload; /match and JSON calls have their own bounds.
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
@@ -124,7 +137,9 @@ class Settings(BaseSettings):
     # before a 503 with Retry-After.
     web_hash_concurrency: int = Field(1, ge=1, le=64)
     web_hash_wait_seconds: float = Field(10.0, ge=0)
+    # Largest image (width x height) any stage decodes.
     max_image_pixels: int = Field(64_000_000, ge=1)
+    # User-Agent of every request to the monitored web.
     user_agent: str = "takedown/0.1 (+abuse-report-bot)"
     # Bounds on every request to the monitored web: a slow or hostile site is cut off here.
     fetch_connect_timeout: float = Field(10.0, gt=0)
@@ -152,10 +167,13 @@ class Settings(BaseSettings):
     evidence_url: str = ""
     # How long an approval in `takedown serve` waits to show whether the request went out.
     approve_wait_seconds: float = Field(10.0, ge=0, le=120)
+    # How often the sweeper re-queues items stuck in a state.
     sweep_seconds: int = Field(30, ge=1)
     # A task whose item has been in a working state this long is considered lost and re-queued.
     lease_seconds: int = Field(300, ge=1)
+    # How often the scheduler looks for due work.
     scheduler_tick_seconds: float = Field(1.0, gt=0)
+    # Whether officers may unblur a preview (audited); how long it stays revealed.
     reveal_allowed: bool = True
     reveal_seconds: int = Field(5, ge=1)
     # The center's identity, printed in every deletion request.
@@ -166,7 +184,9 @@ class Settings(BaseSettings):
     center_email: str = "takedown@center.invalid"
     center_phone: str = ""
     center_address: str = ""
+    # Force the legal basis of one jurisdiction for every request (testing, special cases).
     jurisdiction_override: str | None = None
+    # Key signing review-UI cookies (default: made once and kept in the home; required in production).
     session_secret: SecretStr | None = None
     # Hours a review-UI login lasts (the sessions table ends it earlier on logout and the like).
     session_hours: float = Field(8.0, gt=0, le=24 * 30)
@@ -178,6 +198,7 @@ class Settings(BaseSettings):
     metrics_bind: str = "127.0.0.1:9464"
     # "text" for people, "json" for log collectors (one object per line).
     log_format: Literal["text", "json"] = "text"
+    # Level of the root logger (DEBUG, INFO, WARNING, ...).
     log_level: str = "INFO"
     # /readyz fails when a lane's newest worker heartbeat is older than this, or the data
     # directory has less free space than min_free_bytes.
