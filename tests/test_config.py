@@ -63,9 +63,11 @@ def test_production_refuses_weak_secrets(tmp_path: Path) -> None:
         {"vault_key": base64.b64encode(b"\x07" * 32).decode(), "session_secret": good_secret},
     ]
     for secrets in weak:
-        with pytest.raises(ValidationError, match="too short|too little variety"):
+        with pytest.raises(ValidationError, match=r"too short|too little variety"):
             load_settings(home=tmp_path, mode="production", **secrets)
-    s = load_settings(home=tmp_path, mode="production", vault_key=good_key, session_secret=good_secret)
+    s = load_settings(
+        home=tmp_path, mode="production", vault_key=good_key, session_secret=good_secret
+    )
     assert s.second_factor_required
     assert not load_settings(home=tmp_path).second_factor_required
 

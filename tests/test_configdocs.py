@@ -12,7 +12,9 @@ DOC = Path(__file__).parents[1] / "docs" / "configuration.md"
 
 
 def test_the_reference_is_generated_from_the_settings() -> None:
-    assert DOC.read_text("utf-8") == render(), "run: takedown config docs --output docs/configuration.md"
+    assert DOC.read_text("utf-8") == render(), (
+        "run: takedown config docs --output docs/configuration.md"
+    )
 
 
 def test_every_setting_is_documented() -> None:

@@ -24,7 +24,13 @@ def _run(home: Path, *args: str, stdin: str | None = None) -> str:
 
 def test_token_create_list_revoke(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    secret = _run(home, "token", "create", "--role", "partner", "--name", "platform-a", "--expires", "90d").strip().splitlines()[-1]
+    secret = (
+        _run(
+            home, "token", "create", "--role", "partner", "--name", "platform-a", "--expires", "90d"
+        )
+        .strip()
+        .splitlines()[-1]
+    )
     assert secret.startswith("tdk_")
     _run(home, "token", "create", "--role", "viewer", "--name", "dash")
     listed = json.loads(_run(home, "token", "list", "--json"))
@@ -44,7 +50,9 @@ def test_token_create_list_revoke(tmp_path: Path) -> None:
         rt.close()
     missing = CliRunner().invoke(cli, ["--home", str(home), "token", "revoke", "nobody"])
     assert missing.exit_code != 0 and "no live token" in missing.output
-    bad = CliRunner().invoke(cli, ["--home", str(home), "token", "create", "--role", "viewer", "--expires", "soon"])
+    bad = CliRunner().invoke(
+        cli, ["--home", str(home), "token", "create", "--role", "viewer", "--expires", "soon"]
+    )
     assert bad.exit_code != 0 and "duration" in bad.output
 
 

@@ -12,11 +12,11 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from takedown.accounts import totp
+from takedown.accounts.users import change_password
 from takedown.config import Settings
 from takedown.pipeline.runtime import Runtime
 from takedown.store.tables import Case, User
-from takedown.accounts import totp
-from takedown.accounts.users import change_password
 from takedown.web.ui.ratelimit import LoginThrottle, ThrottleLimits
 from takedown.web.ui.sample import Seeded
 from takedown.web.ui.session import session_secret

@@ -58,7 +58,9 @@ def _bombs_against_a_real_server(tmp_path: Path, extra_env: dict[str, str]) -> N
         wait_http(f"{base}/healthz", 60)
         h = {"Authorization": f"Bearer {token}"}
         # Warm up: imports, the matcher, one real hash.
-        warm = httpx.post(f"{base}/api/v1/match", files={"file": ("a.png", _small_png())}, headers=h, timeout=60)
+        warm = httpx.post(
+            f"{base}/api/v1/match", files={"file": ("a.png", _small_png())}, headers=h, timeout=60
+        )
         assert warm.status_code == 200, warm.text
         baseline = _rss_bytes(proc.pid)
         bomb = _bomb()
@@ -74,7 +76,9 @@ def _bombs_against_a_real_server(tmp_path: Path, extra_env: dict[str, str]) -> N
         codes: list[int] = []
 
         def post() -> None:
-            reply = httpx.post(f"{base}/api/v1/match", files={"file": ("b.png", bomb)}, headers=h, timeout=120)
+            reply = httpx.post(
+                f"{base}/api/v1/match", files={"file": ("b.png", bomb)}, headers=h, timeout=120
+            )
             codes.append(reply.status_code)
 
         sampler = threading.Thread(target=sample)
@@ -89,7 +93,9 @@ def _bombs_against_a_real_server(tmp_path: Path, extra_env: dict[str, str]) -> N
         sampler.join()
         assert len(codes) == 4 and set(codes) <= {422, 503}, codes
         growth = peak[0] - baseline
-        print(f"RSS baseline {baseline / 2**20:.0f} MiB, peak {peak[0] / 2**20:.0f} MiB, growth {growth / 2**20:.0f} MiB")
+        print(
+            f"RSS baseline {baseline / 2**20:.0f} MiB, peak {peak[0] / 2**20:.0f} MiB, growth {growth / 2**20:.0f} MiB"
+        )
         assert growth < 300 * 2**20, f"RSS grew by {growth / 2**20:.0f} MiB"
     finally:
         terminate(proc)

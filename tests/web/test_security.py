@@ -25,7 +25,9 @@ VAULT_KEY = base64.b64encode(bytes(range(32))).decode()
 
 
 @pytest.fixture
-def seeded_client(tmp_path: Path, database_url: str) -> Iterator[tuple[TestClient, Runtime, Seeded]]:
+def seeded_client(
+    tmp_path: Path, database_url: str
+) -> Iterator[tuple[TestClient, Runtime, Seeded]]:
     settings = Settings(home=tmp_path / "home", database_url=database_url, vault_key=VAULT_KEY)
     rt = Runtime(settings)
     seeded = seed_sample(rt)
@@ -52,7 +54,9 @@ def test_an_expired_token_gets_401(client: TestClient, runtime: Runtime) -> None
     assert client.get("/api/v1/cases", headers=auth(secret)).status_code == 200
     with runtime.db.session() as s:
         s.execute(
-            update(Token).where(Token.id == row.id).values(expires_at=utcnow() - timedelta(seconds=1))
+            update(Token)
+            .where(Token.id == row.id)
+            .values(expires_at=utcnow() - timedelta(seconds=1))
         )
     assert client.get("/api/v1/cases", headers=auth(secret)).status_code == 401
 
@@ -80,16 +84,18 @@ def test_line_breaks_in_a_subject_are_refused(
     with rt.db.session() as s:
         h = auth(create_token(s, "officer", "o")[1])
     for subject in ("Removal\r\nBcc: x@example.org", "two\nlines", "cr\ronly"):
-        reply = client.patch(f"/api/v1/notices/{seeded.notice_id}", json={"subject": subject}, headers=h)
+        reply = client.patch(
+            f"/api/v1/notices/{seeded.notice_id}", json={"subject": subject}, headers=h
+        )
         assert reply.status_code == 422, (subject, reply.text)
         assert "one line" in reply.json()["detail"]
-    ok = client.patch(f"/api/v1/notices/{seeded.notice_id}", json={"subject": "One line"}, headers=h)
+    ok = client.patch(
+        f"/api/v1/notices/{seeded.notice_id}", json={"subject": "One line"}, headers=h
+    )
     assert ok.status_code == 200 and ok.json()["subject"] == "One line"
 
 
-def test_ids_beyond_64_bits_are_422_not_500(
-    client: TestClient, tokens: dict[str, str]
-) -> None:
+def test_ids_beyond_64_bits_are_422_not_500(client: TestClient, tokens: dict[str, str]) -> None:
     h = auth(tokens["admin"])
     for big in (2**63, 10**30):
         for path in (f"/api/v1/cases/{big}", f"/api/v1/notices/{big}", f"/api/v1/sources/{big}"):

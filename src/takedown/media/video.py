@@ -8,8 +8,8 @@ than ``max_seconds`` of decoding.
 from __future__ import annotations
 
 import json
-import os
 import math
+import os
 import subprocess
 import tempfile
 from collections.abc import Iterator
