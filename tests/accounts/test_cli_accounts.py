@@ -19,7 +19,7 @@ from takedown.store.tables import User
 def _run(home: Path, *args: str, stdin: str | None = None) -> str:
     result = CliRunner().invoke(cli, ["--home", str(home), *args], input=stdin)
     assert result.exit_code == 0, result.output
-    return result.output
+    return result.stdout
 
 
 def test_token_create_list_revoke(tmp_path: Path) -> None:

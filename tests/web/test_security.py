@@ -97,13 +97,14 @@ def test_line_breaks_in_a_subject_are_refused(
 
 def test_ids_beyond_64_bits_are_422_not_500(client: TestClient, tokens: dict[str, str]) -> None:
     h = auth(tokens["admin"])
-    for big in (2**63, 10**30):
+    for big in (2**31, 2**63, 10**30):
         for path in (f"/api/v1/cases/{big}", f"/api/v1/notices/{big}", f"/api/v1/sources/{big}"):
             reply = client.get(path, headers=h)
             assert reply.status_code == 422, (path, reply.status_code)
-        reply = client.get(f"/api/v1/notices?case_id={big}", headers=h)
-        assert reply.status_code == 422, reply.text
-    assert client.get(f"/api/v1/cases/{2**63 - 1}", headers=h).status_code == 404
+        if big >= 2**63:  # beyond any database's integer: the driver's overflow is a 422 too
+            reply = client.get(f"/api/v1/notices?case_id={big}", headers=h)
+            assert reply.status_code == 422, reply.text
+    assert client.get(f"/api/v1/cases/{2**31 - 1}", headers=h).status_code == 404
 
 
 def test_nul_bytes_in_names_are_refused(client: TestClient, tokens: dict[str, str]) -> None:

@@ -103,13 +103,14 @@ async def _too_large(limit: int, send: Send) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
-MAX_ID = 2**63 - 1
+# Primary keys are INTEGER columns: 32-bit on PostgreSQL (SQLite would take 64).
+MAX_ID = 2**31 - 1
 
 
 class IdRange:
-    """Refuses (422) a path whose numeric segment exceeds a 64-bit id, before any route runs.
+    """Refuses (422) a path whose numeric segment exceeds any stored id, before a route runs.
 
-    Every table's ids are 64-bit at most; a larger number would overflow the database driver.
+    A larger number would overflow the database driver (a 500 before this existed).
     """
 
     def __init__(self, app: ASGIApp) -> None:
@@ -118,7 +119,7 @@ class IdRange:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
             for segment in str(scope.get("path", "")).split("/"):
-                if segment.isdigit() and (len(segment) > 19 or int(segment) > MAX_ID):
+                if segment.isdigit() and (len(segment) > 10 or int(segment) > MAX_ID):
                     response = JSONResponse(
                         {"detail": f"id out of range (at most {MAX_ID})"}, status_code=422
                     )
