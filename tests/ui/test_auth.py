@@ -288,3 +288,43 @@ def test_language_is_per_user_and_switchable(
     again = client_as("officer")
     assert "Review queue" in again.get("/queue").text
     assert "검토 대기열" in client_as("viewer").get("/queue").text
+
+
+def test_admin_creates_and_revokes_tokens_in_the_ui(
+    client_as: Callable[[str | None], TestClient],
+) -> None:
+    admin = client_as("admin")
+    page = admin.get("/admin/tokens")
+    assert page.status_code == 200
+    made = admin.post(
+        "/admin/tokens",
+        data={"name": "partner-x", "role": "partner", "expires": "30d", "csrf": csrf_of(page.text)},
+    )
+    found = re.search(r'class="token">(tdk_[^<]+)<', made.text)
+    assert made.status_code == 200 and found
+    secret = found.group(1)
+    assert (
+        admin.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 403
+    )
+    admin.post("/admin/tokens/revoke", data={"name": "partner-x", "csrf": csrf_of(made.text)})
+    assert (
+        admin.get("/api/v1/cases", headers={"Authorization": f"Bearer {secret}"}).status_code == 401
+    )
+    assert (
+        "revoked" in admin.get("/admin/tokens").text or "폐기됨" in admin.get("/admin/tokens").text
+    )
+    assert client_as("officer").get("/admin/tokens").status_code == 403
+
+
+def test_admin_ends_a_users_sessions(
+    client_as: Callable[[str | None], TestClient], ui_runtime: Runtime
+) -> None:
+    viewer = client_as("viewer")
+    assert viewer.get("/queue").status_code == 200
+    admin = client_as("admin")
+    with ui_runtime.db.session() as s:
+        vid = s.execute(select(User.id).where(User.username == "sample-viewer")).scalar_one()
+    page = admin.get("/admin/users")
+    admin.post(f"/admin/users/{vid}/sessions/end", data={"csrf": csrf_of(page.text)})
+    assert viewer.get("/queue", follow_redirects=False).status_code == 303
+    assert admin.get("/queue").status_code == 200

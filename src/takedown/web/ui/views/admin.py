@@ -7,6 +7,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from takedown.accounts.roles import RANK, TOKEN_ROLES
+from takedown.accounts.sessions import end_user_sessions
 from takedown.accounts.tokens import (
     create_token,
     list_tokens,
@@ -136,3 +137,17 @@ def token_revoke(
     else:
         flash(request, tr(request)("{n} token(s) revoked.", n=count))
     return redirect("/admin/tokens")
+
+
+@router.post(
+    "/admin/users/{user_id}/sessions/end", include_in_schema=False, dependencies=[Depends(csrf)]
+)
+def end_sessions(request: Request, user_id: int, user: UiUser = Depends(admin)) -> Response:
+    """Log a user out everywhere (a lost laptop, a shared computer)."""
+    with ui(request).rt.db.session() as s:
+        if s.get(User, user_id) is None:
+            raise UiDenied(404, tr(request)("Not found."))
+        count = end_user_sessions(s, user_id)
+        record(s, Event("user.sessions_end", user.principal.actor, "user", user_id, {"n": count}))
+    flash(request, tr(request)("{n} session(s) ended.", n=count))
+    return redirect("/admin/users")
