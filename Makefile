@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+# `make install PROFILE=prod`: the service and the scaled extra only (no dev tools, no AGPL NudeNet).
+PROFILE ?= dev
+EXTRAS := $(if $(filter prod,$(PROFILE)),scaled,dev,triage,scaled)
 
 .PHONY: install demo test test-fast lint bench screenshots clean
 
@@ -12,9 +15,13 @@ $(STAMP): pyproject.toml scripts/system-deps.sh
 	bash scripts/system-deps.sh
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev,triage]'
+ifeq ($(PROFILE),prod)
+	$(BIN)/pip install -q '.[$(EXTRAS)]'
+else
+	$(BIN)/pip install -q -e '.[$(EXTRAS)]'
 	# face_recognition's metadata asks for dlib built from source; dlib-bin (in the extra) provides it.
 	$(BIN)/pip install -q --no-deps face_recognition==1.3.0
+endif
 	touch $(STAMP)
 
 demo: install

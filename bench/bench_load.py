@@ -266,8 +266,8 @@ def run(single: bool, quick: bool, smtp_port: int) -> dict[str, Any]:
                     try:
                         approve(rt, nid, OFFICER)
                         approved.add(nid)
-                    except Exception:
-                        pass  # a draft being re-composed: next round
+                    except Exception as exc:  # a draft being re-composed: next round
+                        print(f"approve {nid} later: {exc}", file=sys.stderr)
             time.sleep(0.5)
     finally:
         workers.stop()

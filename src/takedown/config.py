@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import ipaddress
 import os
 import tomllib
 from pathlib import Path
@@ -49,32 +50,96 @@ class _HomeTomlSource(PydanticBaseSettingsSource):
         return dict(data)
 
 
+# Settings that may come from a file instead of the environment: TAKEDOWN_<NAME>_FILE=path, or a
+# systemd credential called <name> (LoadCredential=vault_key:/etc/takedown/vault.key).
+SECRET_FIELDS = ("vault_key", "session_secret", "smtp_url", "imap_url", "database_url", "queue_url")
+
+
+class _SecretFilesSource(PydanticBaseSettingsSource):
+    """Reads ``TAKEDOWN_*_FILE`` files and ``$CREDENTIALS_DIRECTORY/<name>`` for secret settings."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self().get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        creds = os.environ.get("CREDENTIALS_DIRECTORY")
+        for name in SECRET_FIELDS:
+            if name not in self.settings_cls.model_fields:
+                continue
+            path_text = os.environ.get(f"TAKEDOWN_{name.upper()}_FILE")
+            path = Path(path_text) if path_text else None
+            if path is None and creds:
+                candidate = Path(creds) / name
+                path = candidate if candidate.is_file() else None
+            if path is not None:
+                try:
+                    out[name] = path.read_text("utf-8").strip()
+                except OSError as exc:
+                    raise ValueError(f"cannot read the {name} file {path}: {exc}") from exc
+        return out
+
+
+def weak_secret_problem(name: str, raw: bytes, min_length: int) -> str | None:
+    """Why a secret is too weak for production, or None."""
+    if len(raw) < min_length:
+        return f"{name} is too short ({len(raw)} bytes; at least {min_length})"
+    if len(set(raw)) < max(8, min_length // 4):
+        return f"{name} has too little variety (repeated or all-zero bytes): make a random one"
+    return None
+
+
 class Settings(BaseSettings):
     """Every knob of a takedown installation, validated once."""
 
     model_config = SettingsConfigDict(env_prefix="TAKEDOWN_", extra="ignore")
 
+    # Data directory: database, queue, evidence store, session key.
     home: Path = Path(DEFAULT_HOME)
+    # development or production (production refuses missing or weak secrets and requires the second factor).
     mode: Literal["development", "production"] = "development"
+    # SQLAlchemy URL (default: SQLite in the home).
     database_url: str = ""
+    # Task queue: sqlite:///PATH (embedded, default in the home) or redis://.
     queue_url: str = ""
+    # Proxy (http://, socks5://) for every request to the monitored web.
     proxy: str | None = None
+    # URL of an IANA-format RDAP bootstrap file for domains (default: bundled snapshot).
     rdap_bootstrap_url: str | None = None
     # IANA-format ipv4.json/ipv6.json for the hosting network's abuse contact (default: bundled).
     rdap_ip_bootstrap_urls: list[str] = Field(default_factory=list)
+    # smtp://host:port or smtps://user:pass@host:port; none disables sending.
     smtp_url: str | None = None
+    # Sender address of deletion requests.
     smtp_from: str | None = None
+    # Interval of follow-up checks of reported URLs.
     recheck_seconds: int = Field(3600, ge=1)
+    # A request still unanswered after this is sent again, then escalated.
     renotice_seconds: int = Field(86400, ge=1)
     # First wait before re-sending through a mail server that is down; doubles, up to an hour.
     send_retry_seconds: float = Field(30.0, gt=0)
+    # Path of the Chromium binary for capture (default: found on PATH).
     chromium: str | None = None
+    # RFC 3161 time-stamping authority for custody entries.
     tsa_url: str | None = None
     # 32-byte AES-GCM key for media at rest, base64. Required in production mode.
     vault_key: SecretStr | None = None
+    # Time zone the review UI shows times in.
     timezone: str = "Asia/Seoul"
+    # Largest request body of a reference upload; /match and JSON calls have their own bounds.
     max_upload_bytes: int = Field(200 * 1024 * 1024, ge=1024)
+    max_match_bytes: int = Field(50 * 1024 * 1024, ge=1024)
+    max_body_bytes: int = Field(1024 * 1024, ge=1024)
+    # Memory one uploaded image may take decoded (width x height x bands, before and after RGB);
+    # checked from the header before any pixel is allocated. 160 MB is a 40 MP 8-bit RGB PNG.
+    max_decode_bytes: int = Field(160 * 1024 * 1024, ge=1024 * 1024)
+    # Hashing jobs the web process runs at once, and how long a request waits for a slot
+    # before a 503 with Retry-After.
+    web_hash_concurrency: int = Field(1, ge=1, le=64)
+    web_hash_wait_seconds: float = Field(10.0, ge=0)
+    # Largest image (width x height) any stage decodes.
     max_image_pixels: int = Field(64_000_000, ge=1)
+    # User-Agent of every request to the monitored web.
     user_agent: str = "takedown/0.1 (+abuse-report-bot)"
     # Bounds on every request to the monitored web: a slow or hostile site is cut off here.
     fetch_connect_timeout: float = Field(10.0, gt=0)
@@ -105,10 +170,13 @@ class Settings(BaseSettings):
     single_queue_workers: int = Field(2, ge=1, le=64)
     # How long an approval in `takedown serve` waits to show whether the request went out.
     approve_wait_seconds: float = Field(10.0, ge=0, le=120)
+    # How often the sweeper re-queues items stuck in a state.
     sweep_seconds: int = Field(30, ge=1)
     # A task whose item has been in a working state this long is considered lost and re-queued.
     lease_seconds: int = Field(300, ge=1)
+    # How often the scheduler looks for due work.
     scheduler_tick_seconds: float = Field(1.0, gt=0)
+    # Whether officers may unblur a preview (audited); how long it stays revealed.
     reveal_allowed: bool = True
     reveal_seconds: int = Field(5, ge=1)
     # Alerts: Apprise targets (see takedown.alerts.targets.AlertTarget), as a JSON list.
@@ -127,8 +195,27 @@ class Settings(BaseSettings):
     center_email: str = "takedown@center.invalid"
     center_phone: str = ""
     center_address: str = ""
+    # Force the legal basis of one jurisdiction for every request (testing, special cases).
     jurisdiction_override: str | None = None
+    # Key signing review-UI cookies (default: made once and kept in the home; required in production).
     session_secret: SecretStr | None = None
+    # Hours a review-UI login lasts (the sessions table ends it earlier on logout and the like).
+    session_hours: float = Field(8.0, gt=0, le=24 * 30)
+    # TOTP second factor for officers and admins: None means required in production only.
+    totp_required: bool | None = None
+    # Proxies (CIDRs) whose X-Forwarded-For is believed; from anyone else the header is ignored.
+    trusted_proxies: list[str] = Field(default_factory=list)
+    # Prometheus metrics server (its own address, loopback by default); "" turns it off.
+    metrics_bind: str = "127.0.0.1:9464"
+    # "text" for people, "json" for log collectors (one object per line).
+    log_format: Literal["text", "json"] = "text"
+    # Level of the root logger (DEBUG, INFO, WARNING, ...).
+    log_level: str = "INFO"
+    # /readyz fails when a lane's newest worker heartbeat is older than this, or the data
+    # directory has less free space than min_free_bytes.
+    heartbeat_stale_seconds: float = Field(120.0, gt=0)
+    ready_lanes: list[str] = Field(default_factory=list)
+    min_free_bytes: int = Field(1024 * 1024 * 1024, ge=0)
 
     @classmethod
     def settings_customise_sources(
@@ -139,7 +226,12 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _HomeTomlSource(settings_cls, init_settings))
+        return (
+            init_settings,
+            env_settings,
+            _SecretFilesSource(settings_cls),
+            _HomeTomlSource(settings_cls, init_settings),
+        )
 
     @field_validator("vault_key")
     @classmethod
@@ -152,6 +244,20 @@ class Settings(BaseSettings):
             if len(raw) != 32:
                 raise ValueError("vault_key must decode to 32 bytes (AES-256)")
         return value
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _check_proxies(cls, value: list[str]) -> list[str]:
+        for cidr in value:
+            try:
+                ipaddress.ip_network(cidr.strip(), strict=False)
+            except ValueError as exc:
+                raise ValueError(f"trusted_proxies: {cidr!r} is not an address or CIDR") from exc
+        return value
+
+    @property
+    def second_factor_required(self) -> bool:
+        return self.mode == "production" if self.totp_required is None else self.totp_required
 
     @model_validator(mode="after")
     def _derive(self) -> Settings:
@@ -167,6 +273,15 @@ class Settings(BaseSettings):
                 raise ValueError("production mode needs TAKEDOWN_VAULT_KEY (base64, 32 bytes)")
             if self.session_secret is None:
                 raise ValueError("production mode needs TAKEDOWN_SESSION_SECRET")
+            problems = [
+                weak_secret_problem(
+                    "TAKEDOWN_SESSION_SECRET", self.session_secret.get_secret_value().encode(), 32
+                ),
+                weak_secret_problem("TAKEDOWN_VAULT_KEY", self.vault_key_bytes or b"", 32),
+            ]
+            found = [p for p in problems if p]
+            if found:
+                raise ValueError("; ".join(found))
         return self
 
     @property

@@ -95,3 +95,31 @@ def client_as(ui_app: FastAPI, seeded: Seeded) -> Iterator[Callable[[str], TestC
     yield make
     for client in opened:
         client.__exit__(None, None, None)
+
+
+@pytest.fixture
+def seeded_proxy_app(tmp_path: Path, database_url: str) -> Iterator[FastAPI]:
+    """An app behind a trusted proxy at 10.0.0.0/8, with the sample users."""
+    settings = Settings(
+        home=tmp_path / "proxyhome",
+        database_url=database_url,
+        vault_key=VAULT_KEY,
+        trusted_proxies=["10.0.0.0/8"],
+    )
+    rt = Runtime(settings)
+    seed_sample(rt)
+    yield create_app(settings, rt)
+    rt.close()
+
+
+@pytest.fixture
+def totp_app(ui_settings: Settings, ui_runtime: Runtime) -> FastAPI:
+    """The UI with the second factor required (as in production)."""
+    settings = ui_settings.model_copy(update={"totp_required": True})
+    ui_runtime.settings = settings
+    return create_app(settings, ui_runtime)
+
+
+@pytest.fixture
+def seeded_totp(totp_app: FastAPI, ui_runtime: Runtime) -> Seeded:
+    return seed_sample(ui_runtime)

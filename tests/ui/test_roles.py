@@ -14,7 +14,7 @@ from takedown.web.ui import ROUTERS
 from takedown.web.ui.sample import Seeded
 from tests.ui.conftest import csrf_of
 
-OPEN_TO_ALL = {"/login", "/logout", "/locale"}
+OPEN_TO_ALL = {"/login", "/logout", "/locale", "/login/totp", "/account/totp"}
 ADMIN_ONLY = re.compile(r"^/admin/")
 
 

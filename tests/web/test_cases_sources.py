@@ -72,7 +72,7 @@ def test_bad_requests_get_clear_4xx(client: TestClient, tokens: dict[str, str]) 
 def test_oversized_body_is_refused(
     client: TestClient, tokens: dict[str, str], settings: object
 ) -> None:
-    limit = client.app.state.settings.max_upload_bytes  # type: ignore[attr-defined]
+    limit = client.app.state.settings.max_body_bytes  # type: ignore[attr-defined]
     big = b"x" * (limit + 1)
     r = client.post(
         "/api/v1/cases",

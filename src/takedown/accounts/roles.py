@@ -5,11 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-Role = Literal["admin", "officer", "viewer"]
+Role = Literal["admin", "officer", "viewer", "partner"]
 RANK: dict[str, int] = {"viewer": 0, "officer": 1, "admin": 2}
+# A partner platform's token: outside the ladder, it may call only the partner lookup routes
+# (never /api/v1), so ``allows(partner, ...)`` is false for every role of the ladder.
+PARTNER = "partner"
+TOKEN_ROLES = (*RANK, PARTNER)
 
 
 def allows(have: str, need: str) -> bool:
+    if need == PARTNER:
+        return have == PARTNER
     return RANK.get(have, -1) >= RANK[need]
 
 

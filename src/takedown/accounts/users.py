@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import RANK, Principal
+from takedown.accounts.sessions import end_user_sessions
 from takedown.audit import Event, record
 from takedown.store.tables import User
 
@@ -25,9 +26,17 @@ def create_user(
 ) -> User:
     if role not in RANK:
         raise ValueError(f"unknown role {role!r}; use admin, officer or viewer")
+    if "\x00" in password:
+        raise ValueError("the password may not contain NUL")
     if len(password) < MIN_PASSWORD:
         raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
-    if not username or len(username) > 100 or not username.isprintable() or " " in username:
+    if (
+        not username
+        or len(username) > 100
+        or not username.isprintable()
+        or " " in username
+        or "\x00" in username
+    ):
         raise ValueError("username must be 1-100 printable characters without spaces")
     if session.execute(select(User.id).where(User.username == username)).first():
         raise ValueError(f"user {username!r} exists already")
@@ -39,6 +48,8 @@ def create_user(
 
 
 def login(session: Session, username: str, password: str) -> Principal | None:
+    if "\x00" in username or "\x00" in password:
+        return None
     row = session.execute(
         select(User).where(User.username == username, User.active.is_(True))
     ).scalar_one_or_none()
@@ -50,3 +61,23 @@ def login(session: Session, username: str, password: str) -> Principal | None:
     except (VerificationError, InvalidHashError):
         return None
     return Principal("user", row.id, row.username, row.role)
+
+
+def change_password(session: Session, username: str, password: str, actor: str = "cli") -> User:
+    """Set a new password and end every session of the user (a stolen cookie dies with it)."""
+    if len(password) < MIN_PASSWORD:
+        raise ValueError(f"password must have at least {MIN_PASSWORD} characters")
+    row = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if row is None:
+        raise ValueError(f"no user {username!r}")
+    row.password_hash = _hasher.hash(password)
+    ended = end_user_sessions(session, row.id)
+    record(session, Event("user.passwd", actor, "user", row.id, {"sessions_ended": ended}))
+    return row
+
+
+def set_active(session: Session, row: User, active: bool, actor: str) -> None:
+    """Activate or deactivate; deactivation ends the user's sessions at once."""
+    row.active = active
+    if not active:
+        end_user_sessions(session, row.id)

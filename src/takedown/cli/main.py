@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+import os
 
 import click
 
 from takedown import __version__
-from takedown.cli import accounts, admin, demo, evidence, media, pipeline, run
+from takedown.cli import accounts, admin, configdocs, demo, evidence, media, pipeline, run
+from takedown.logsetup import configure_logging
 
 
 @click.group()
@@ -17,16 +19,18 @@ from takedown.cli import accounts, admin, demo, evidence, media, pipeline, run
 @click.pass_context
 def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     """Find, prove and remove a victim's images and videos."""
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else logging.INFO,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    # Read here, at start, before settings exist: logging must work even when they are invalid.
+    configure_logging(
+        os.environ.get("TAKEDOWN_LOG_FORMAT", "text"),
+        os.environ.get("TAKEDOWN_LOG_LEVEL", "INFO"),
+        verbose=verbose,
     )
     for noisy in ("weasyprint", "fontTools"):  # their per-step progress is not ours to report
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.obj = {"home": home}
 
 
-for group in (run, pipeline, accounts, admin, media, evidence, demo):
+for group in (run, pipeline, accounts, admin, media, evidence, demo, configdocs):
     for command in group.COMMANDS:
         cli.add_command(command)
 

@@ -1,6 +1,6 @@
 """Bounded video hashing: vPDQ frame hashes at 1 frame/s, capped in duration and frames.
 
-vpdq reads a file, so bytes go to a private temporary directory that is always removed. A video
+vpdq reads a file, so uploaded bytes go to an in-memory file (memfd), never to the disk. A video
 longer than the cap is first cut (stream copy, no re-encode) so a 6-hour upload costs no more
 than ``max_seconds`` of decoding.
 """
@@ -9,8 +9,11 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -212,7 +215,29 @@ def hash_video(data: bytes, limits: VideoLimits | None = None) -> VideoHashes:
         raise MediaError("empty file (0 bytes)")
     if sniff(data) == "image":
         raise MediaError("not a video: the content is an image")
-    with tempfile.TemporaryDirectory(prefix="takedown-video-") as tmp:
-        path = Path(tmp) / "input"
-        path.write_bytes(data)
+    with memory_file(data) as path:
         return hash_video_file(path, limits)
+
+
+@contextmanager
+def memory_file(data: bytes) -> Iterator[Path]:
+    """``data`` as a path that lives in memory only (a memfd): a SIGKILL leaves nothing on disk.
+
+    ffprobe, ffmpeg and vpdq open it by its ``/proc/<pid>/fd/<n>`` name. Without memfd (not
+    Linux), a private temporary directory is used instead.
+    """
+    create = getattr(os, "memfd_create", None)
+    if create is None:
+        with tempfile.TemporaryDirectory(prefix="takedown-video-") as tmp:
+            path = Path(tmp) / "input"
+            path.write_bytes(data)
+            yield path
+        return
+    fd = create("takedown-upload", getattr(os, "MFD_CLOEXEC", 0))
+    try:
+        view = memoryview(data)
+        while view:
+            view = view[os.write(fd, view) :]
+        yield Path(f"/proc/{os.getpid()}/fd/{fd}")
+    finally:
+        os.close(fd)

@@ -9,11 +9,14 @@ and hand it to a stage; the work itself runs in the stage's lane.
 from __future__ import annotations
 
 import logging
+import os
+import socket
 import threading
 import time
 from datetime import timedelta
 from functools import partial
 
+from takedown.ops import beat
 from takedown.pipeline.context import JobContext
 from takedown.pipeline.graph import LANES, Job
 from takedown.pipeline.runtime import Runtime
@@ -21,6 +24,7 @@ from takedown.pipeline.stage import sweep
 from takedown.store.base import utcnow
 
 log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 15.0
 
 
 def sweep_stages(rt: Runtime, lanes: tuple[str, ...] = LANES) -> int:
@@ -86,9 +90,18 @@ class Scheduler:
         settings = self.rt.settings
         every = [type(j).interval(settings) for j in self.jobs]
         last = [0.0] * len(self.jobs)
-        last_sweep = 0.0
+        last_sweep = last_beat = 0.0
+        worker_id = f"{socket.gethostname()}:{os.getpid()}"
         while not self._stop.is_set():
             now = time.monotonic()
+            if now - last_beat >= HEARTBEAT_SECONDS:
+                last_beat = now
+                try:  # /readyz tells each lane's workers alive from these
+                    with self.rt.db.session() as s:
+                        for lane in self.lanes:
+                            beat(s, lane, worker_id)
+                except Exception:
+                    log.exception("heartbeat failed")
             for i, job in enumerate(self.jobs):
                 if now - last[i] >= every[i]:
                     last[i] = now

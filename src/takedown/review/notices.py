@@ -69,6 +69,8 @@ def edit_draft(
         if subject is not None:
             if not subject.strip():
                 raise WorkflowError("the subject may not be empty")
+            if "\r" in subject or "\n" in subject:
+                raise WorkflowError("the subject must be one line (no CR or LF)")
             n.subject = subject
             changed.append("subject")
         if body is not None:

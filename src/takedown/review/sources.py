@@ -7,12 +7,40 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from takedown.audit import Event, record
+from takedown.fetch.guard import BlockedUrl, UrlGuard
 from takedown.store.base import utcnow
 from takedown.store.tables import Source
 
 
-def add_source(s: Session, fields: dict[str, Any], actor: str) -> Source:
-    """A new source, due at once (the scheduler polls it on its next tick)."""
+class SourceRefused(ValueError):  # noqa: N818 - reads as the outcome
+    """A source whose URL the fetcher would never be allowed to fetch; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"this source cannot be monitored: {reason}")
+        self.reason = reason
+
+
+def check_source_url(url: str, guard: UrlGuard) -> None:
+    """Refuse a private, loopback or non-public address, a local name or a non-HTTP scheme.
+
+    Names are not resolved here (behind a proxy, DNS happens there); the fetcher checks every
+    address again at connect time. ``{keyword}`` of search templates is filled in first.
+    """
+    try:
+        guard.check_literal(url.replace("{keyword}", "x"))
+    except BlockedUrl as exc:
+        raise SourceRefused(exc.reason) from exc
+
+
+def add_source(
+    s: Session, fields: dict[str, Any], actor: str, guard: UrlGuard | None = None
+) -> Source:
+    """A new source, due at once (the scheduler polls it on its next tick).
+
+    ``guard`` (the fetcher's :class:`UrlGuard`, with its allow list) refuses URLs that could
+    never be fetched, with :class:`SourceRefused`; without one, the default guard is used.
+    """
+    check_source_url(str(fields.get("url", "")), guard or UrlGuard())
     src = Source(**fields, state="idle", next_poll_at=utcnow(), poll_state={})
     s.add(src)
     s.flush()

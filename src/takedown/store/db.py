@@ -47,7 +47,13 @@ class Database:
         if self.dialect == "sqlite":
             self.engine = _sqlite_engine(url)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            try:
+                self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            except ModuleNotFoundError as exc:
+                raise ModuleNotFoundError(
+                    f"{url.split(':', 1)[0]} needs the database driver of the scaled extra: "
+                    "pip install 'takedown[scaled]'"
+                ) from exc
         self._factory = sessionmaker(self.engine, expire_on_commit=False)
 
     @contextmanager

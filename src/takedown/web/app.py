@@ -10,6 +10,7 @@ from fastapi.responses import JSONResponse
 from takedown import __version__
 from takedown.accounts.roles import Principal
 from takedown.config import Settings
+from takedown.ops import harden_permissions
 from takedown.pipeline.runtime import Runtime
 from takedown.web import errors
 from takedown.web.api import (
@@ -24,6 +25,8 @@ from takedown.web.api import (
     stats,
 )
 from takedown.web.deps import viewer
+from takedown.web.headers import SecurityHeaders
+from takedown.web.ops import mount_ops
 
 API = "/api/v1"
 ROUTERS = [
@@ -69,5 +72,15 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
     from takedown.web.ui import mount  # the review UI, served at /
 
     mount(app, rt)
-    app.add_middleware(errors.BodyLimit, limit=settings.max_upload_bytes)
+    mount_ops(app)
+    errors.install_input_guards(app)
+    limits = errors.BodyLimits(
+        upload=settings.max_upload_bytes,
+        match=settings.max_match_bytes,
+        body=settings.max_body_bytes,
+    )
+    app.add_middleware(errors.BodyLimit, limits=limits)
+    app.add_middleware(errors.IdRange)
+    app.add_middleware(SecurityHeaders, production=settings.mode == "production")
+    harden_permissions(settings)
     return app

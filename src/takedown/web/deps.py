@@ -64,3 +64,5 @@ def require(role: str) -> Callable[..., Principal]:
 viewer = require("viewer")
 officer = require("officer")
 admin = require("admin")
+# A partner platform's token: only the partner lookup routes (at the service root) take it.
+partner = require("partner")

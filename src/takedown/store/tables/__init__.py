@@ -1,6 +1,13 @@
 """Every table of the store, imported together so that the metadata is complete."""
 
-from takedown.store.tables.accounts import ROLES, Token, User
+from takedown.store.tables.accounts import (
+    ROLES,
+    Heartbeat,
+    LoginThrottle,
+    Token,
+    UiSession,
+    User,
+)
 from takedown.store.tables.audit import AuditEvent
 from takedown.store.tables.cases import Case, CaseFace, Reference
 from takedown.store.tables.detections import Detection
@@ -18,12 +25,15 @@ __all__ = [
     "Detection",
     "Evidence",
     "Followup",
+    "Heartbeat",
+    "LoginThrottle",
     "Media",
     "Notice",
     "Page",
     "Reference",
     "Source",
     "Token",
+    "UiSession",
     "User",
     "notice_detections",
     "page_media",

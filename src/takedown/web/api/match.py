@@ -13,6 +13,7 @@ from takedown.pipeline.runtime import Runtime
 from takedown.web.api.common import Out
 from takedown.web.api.uploads import read_upload
 from takedown.web.deps import runtime, viewer
+from takedown.web.hashgate import check_image_budget, gate
 
 router = APIRouter(tags=["matching"])
 
@@ -29,7 +30,8 @@ class MatchOut(Out):
 async def match(
     request: Request, rt: Runtime = Depends(runtime), _: Principal = Depends(viewer)
 ) -> list[MatchOut]:
-    upload = await read_upload(request)
+    settings = rt.settings
+    upload = await read_upload(request, limit=settings.max_match_bytes)
     raw = upload.fields.get("case_id")
     try:
         case_id = int(raw) if raw else None
@@ -37,13 +39,17 @@ async def match(
         raise HTTPException(
             status.HTTP_422_UNPROCESSABLE_ENTITY, "case_id must be a number"
         ) from exc
-    try:
-        hashes = await run_in_threadpool(hash_media, upload.data, services.hash_limits(rt))
-    except MediaError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, f"cannot hash the file: {exc}"
-        ) from exc
-    found = services.matcher(rt).refresh().match(hashes, case_id=case_id, data=upload.data)
+    check_image_budget(upload.data, settings.max_decode_bytes)
+    async with gate(request).slot():
+        try:
+            hashes = await run_in_threadpool(hash_media, upload.data, services.hash_limits(rt))
+        except MediaError as exc:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY, f"cannot hash the file: {exc}"
+            ) from exc
+        found = await run_in_threadpool(
+            services.matcher(rt).refresh().match, hashes, case_id=case_id, data=upload.data
+        )
     return [
         MatchOut(
             case_id=r.case_id,

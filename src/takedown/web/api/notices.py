@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
-from pydantic import Field
+from pydantic import Field, field_validator
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
@@ -58,6 +58,14 @@ class NoticePatch(Strict):
     language: str | None = Field(default=None, max_length=10)
     subject: str | None = Field(default=None, max_length=1000)
     body: str | None = Field(default=None, max_length=100_000)
+
+    @field_validator("subject")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        # A mail header: a line break would inject headers (or leave the draft unsendable).
+        if value is not None and any(ch in value for ch in "\r\n\x0b\x0c\x85\u2028\u2029"):
+            raise ValueError("the subject must be one line (no CR or LF)")
+        return value
 
 
 class Rejection(Strict):

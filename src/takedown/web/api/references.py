@@ -18,6 +18,7 @@ from takedown.store.tables import Case, Reference
 from takedown.web.api.common import Out, Strict, get_or_404
 from takedown.web.api.uploads import read_upload
 from takedown.web.deps import db_session, officer, runtime, viewer
+from takedown.web.hashgate import check_image_budget, gate
 
 router = APIRouter(prefix="/cases/{case_id}/references", tags=["references"])
 
@@ -72,7 +73,7 @@ async def upload_reference(
 ) -> ReferenceOut:
     with rt.db.session() as s:
         get_or_404(s, Case, case_id, "case")
-    upload = await read_upload(request)
+    upload = await read_upload(request, limit=rt.settings.max_upload_bytes)
     data = upload.data
     del upload  # the original's bytes go no further than this request
 
@@ -82,12 +83,14 @@ async def upload_reference(
         rt.submit("retro", out.id)  # match it against every media seen before it arrived
         return out
 
-    try:
-        return await run_in_threadpool(intake)  # hashing is CPU work: off the event loop
-    except ReferenceInputError as exc:
-        raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, f"cannot hash the file: {exc}"
-        ) from exc
+    check_image_budget(data, rt.settings.max_decode_bytes)
+    async with gate(request).slot():
+        try:
+            return await run_in_threadpool(intake)  # hashing is CPU work: off the event loop
+        except ReferenceInputError as exc:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY, f"cannot hash the file: {exc}"
+            ) from exc
 
 
 @router.post("/hashes", status_code=status.HTTP_201_CREATED, response_model=list[ReferenceOut])

@@ -13,11 +13,12 @@ from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
 from takedown.audit import Event, record
-from takedown.review.sources import add_source, change_source
+from takedown.pipeline.runtime import Runtime
+from takedown.review.sources import SourceRefused, add_source, change_source
 from takedown.store.tables import Case, Source
 from takedown.web.api.common import Out, Strict, get_or_404
 from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate
-from takedown.web.deps import db_session, officer, viewer
+from takedown.web.deps import db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
@@ -80,12 +81,17 @@ class SourceOut(Out):
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SourceOut)
 def create_source(
-    body: SourceIn, s: Session = Depends(db_session), who: Principal = Depends(officer)
+    body: SourceIn,
+    s: Session = Depends(db_session),
+    rt: Runtime = Depends(runtime),
+    who: Principal = Depends(officer),
 ) -> Source:
     if body.case_id is not None and s.get(Case, body.case_id) is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"case {body.case_id} not found")
-    src = add_source(s, body.model_dump(), who.actor)
-    return src
+    try:
+        return add_source(s, body.model_dump(), who.actor, rt.services.guard)
+    except SourceRefused as exc:
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
 
 @router.get("", response_model=list[SourceOut])

@@ -18,7 +18,7 @@ from takedown.accounts.roles import allows
 from takedown.pipeline.runtime import Runtime
 from takedown.review.previews import Previews
 from takedown.web.ui.i18n import LANGUAGES, Gettext, pick_language, translator
-from takedown.web.ui.ratelimit import LoginLimiter
+from takedown.web.ui.ratelimit import LoginThrottle
 from takedown.web.ui.session import UiUser, csrf_matches, csrf_token
 
 TEMPLATES = Path(__file__).with_name("templates")
@@ -39,7 +39,7 @@ SECURITY_HEADERS = {
 class UiState:
     rt: Runtime
     previews: Previews
-    limiter: LoginLimiter = field(default_factory=LoginLimiter)
+    limiter: LoginThrottle = field(default_factory=LoginThrottle)
     env: Environment = field(init=False)
 
     def __post_init__(self) -> None:

@@ -1,54 +1,48 @@
-"""Login throttling: failures counted per username and per client address in a sliding window.
-
-Kept in memory: one process serves the UI in both deployments; a restart forgets the counts,
-which only ever loosens the limit for a few minutes.
-"""
+"""Who is logging in from where: the client address (forwarded headers only from trusted proxies)
+and the shared login throttle (:mod:`takedown.accounts.throttle`)."""
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import defaultdict, deque
-from collections.abc import Callable
-from dataclasses import dataclass
+import ipaddress
+from collections.abc import Iterable
+
+from starlette.requests import Request
+
+from takedown.accounts.throttle import LoginThrottle, ThrottleLimits
+
+__all__ = ["LoginThrottle", "ThrottleLimits", "client_address", "parse_networks"]
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 
-@dataclass(frozen=True)
-class LoginLimits:
-    per_user: int = 5
-    per_address: int = 20
-    window_seconds: float = 900.0
+def parse_networks(cidrs: Iterable[str]) -> tuple[Network, ...]:
+    return tuple(ipaddress.ip_network(c.strip(), strict=False) for c in cidrs if c.strip())
 
 
-class LoginLimiter:
-    def __init__(
-        self, limits: LoginLimits | None = None, clock: Callable[[], float] = time.monotonic
-    ) -> None:
-        self.limits = limits or LoginLimits()
-        self._clock = clock
-        self._fails: dict[str, deque[float]] = defaultdict(deque)
-        self._lock = threading.Lock()
+def _ip(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    try:
+        return ipaddress.ip_address(text.strip().strip("[]"))
+    except ValueError:
+        return None
 
-    def _recent(self, key: str) -> deque[float]:
-        q = self._fails[key]
-        horizon = self._clock() - self.limits.window_seconds
-        while q and q[0] < horizon:
-            q.popleft()
-        return q
 
-    def blocked(self, username: str, address: str) -> bool:
-        with self._lock:
-            return (
-                len(self._recent(f"u:{username.lower()}")) >= self.limits.per_user
-                or len(self._recent(f"a:{address}")) >= self.limits.per_address
-            )
+def _trusted(text: str, proxies: tuple[Network, ...]) -> bool:
+    ip = _ip(text)
+    return ip is not None and any(ip in net for net in proxies)
 
-    def failed(self, username: str, address: str) -> None:
-        now = self._clock()
-        with self._lock:
-            self._fails[f"u:{username.lower()}"].append(now)
-            self._fails[f"a:{address}"].append(now)
 
-    def succeeded(self, username: str) -> None:
-        with self._lock:
-            self._fails.pop(f"u:{username.lower()}", None)
+def client_address(request: Request, proxies: tuple[Network, ...]) -> str:
+    """The address that counts for throttling.
+
+    ``X-Forwarded-For`` is read only when the peer is a trusted proxy, right to left, skipping
+    trusted hops: the first untrusted entry is the client. From anyone else the header is ignored,
+    so rotating it changes nothing.
+    """
+    peer = request.client.host if request.client else "?"
+    if not proxies or not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for h in ",".join(request.headers.getlist("x-forwarded-for")).split(",")]
+    for hop in reversed([h for h in hops if h]):
+        if not _trusted(hop, proxies):
+            return hop if _ip(hop) is not None else peer
+    return peer

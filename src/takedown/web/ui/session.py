@@ -1,8 +1,9 @@
 """Sessions of the review UI: the signing secret, the logged-in user on every request, CSRF tokens.
 
-The session is a signed cookie (Starlette's ``SessionMiddleware``, itsdangerous) holding the user
-id, a CSRF token and the language; the user row is re-read on every request so that a
-deactivated account or a changed role takes effect at once.
+The session is a signed cookie (Starlette's ``SessionMiddleware``, itsdangerous) holding a random
+session id, a CSRF token and the language. The id is looked up in the ``sessions`` table on every
+request (with the user row), so logout, deactivation, a password change or a changed role take
+effect at once, and a cookie copied before a logout is worthless after it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from takedown.accounts.roles import Principal
+from takedown.accounts.sessions import lookup
 from takedown.config import Settings
 from takedown.pipeline.runtime import Runtime
 from takedown.store.tables import User
@@ -72,10 +74,14 @@ def csrf_matches(session: dict[str, Any], presented: str | None) -> bool:
     )
 
 
-def load_user(rt: Runtime, user_id: int) -> UiUser | None:
+def load_user(rt: Runtime, sid: str) -> UiUser | None:
+    """The user of a live, fully logged-in session (second factor given), else None."""
     with rt.db.session() as s:
+        live = lookup(s, sid)
+        if live is None or live.pending_totp:
+            return None
         row = s.execute(
-            select(User).where(User.id == user_id, User.active.is_(True))
+            select(User).where(User.id == live.user_id, User.active.is_(True))
         ).scalar_one_or_none()
         if row is None:
             return None
@@ -97,9 +103,9 @@ class CurrentUser:
         if scope["type"] == "http" and not scope.get("path", "").startswith("/static/"):
             state = scope.setdefault("state", {})
             session = scope.get("session") or {}
-            uid = session.get("uid")
+            sid = session.get("sid")
             user = (
-                await to_thread.run_sync(load_user, self.rt, uid) if isinstance(uid, int) else None
+                await to_thread.run_sync(load_user, self.rt, sid) if isinstance(sid, str) else None
             )
             state["ui_user"] = user
             if user is not None and self._api_allowed(scope, session):

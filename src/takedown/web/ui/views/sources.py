@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from takedown.review.sources import add_source, change_source
+from takedown.review.sources import SourceRefused, add_source, change_source
 from takedown.store.tables import Source
 from takedown.web.api.sources import SourceIn, SourcePatch
 from takedown.web.ui.common import (
@@ -67,8 +67,12 @@ def create_source(
     except ValidationError as exc:
         flash(request, form_errors(exc), "error")
         return redirect("/sources")
-    with ui(request).rt.db.session() as s:
-        add_source(s, body.model_dump(), user.principal.actor)
+    rt = ui(request).rt
+    try:
+        with rt.db.session() as s:
+            add_source(s, body.model_dump(), user.principal.actor, rt.services.guard)
+    except SourceRefused as exc:
+        flash(request, str(exc), "error")
     return redirect("/sources")
 
 
