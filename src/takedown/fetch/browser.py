@@ -13,7 +13,7 @@ import shutil
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
@@ -261,6 +261,7 @@ class Browser:
             "peer_port": connection.peer_port,
             "dns_answers": connection.dns_answers,
             "upstream_proxy": connection.upstream,
+            "certificate": asdict(connection.certificate) if connection.certificate else None,
         }
 
     def _proxy_refusal(self, url: str) -> str | None:
@@ -503,6 +504,8 @@ class Browser:
     ) -> list[Exchange]:
         exchanges: list[Exchange] = []
         total = 0
+        if self._proxy is not None:
+            await self._proxy.settle(max(min(deadline - time.monotonic(), 5.0), 0.5))
         for request in list(session.requests):
             per_request = max(min(deadline - time.monotonic(), 10.0), 1.0)
             exchange, size = await self._exchange(

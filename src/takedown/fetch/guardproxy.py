@@ -15,10 +15,11 @@ import contextlib
 import ipaddress
 import socket
 from collections import OrderedDict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Final, Protocol
 from urllib.parse import urlsplit
 
+from takedown.fetch.tlsfacts import CertificateFacts, probe_certificate
 from takedown.fetch.upstream import Upstream, open_tunnel
 
 MAX_HEAD: Final = 64 * 1024
@@ -59,6 +60,8 @@ class Connection:
     # What the host resolved to at connect time (empty when the upstream proxy resolves it).
     dns_answers: tuple[str, ...] = ()
     upstream: str | None = None
+    # The certificate the server at that address presented (CONNECT tunnels to TLS servers).
+    certificate: CertificateFacts | None = None
 
 
 class GuardProxy:
@@ -86,6 +89,8 @@ class GuardProxy:
         self.blocked: OrderedDict[str, str] = OrderedDict()
         # "host:port" -> the last connection made for it, most recent last.
         self.connections: OrderedDict[str, Connection] = OrderedDict()
+        self.certificates: dict[str, CertificateFacts] = {}
+        self._probes: dict[str, asyncio.Task[None]] = {}
 
     @property
     def url(self) -> str:
@@ -101,9 +106,9 @@ class GuardProxy:
     async def aclose(self) -> None:
         if self._server is not None:
             self._server.close()
-            for task in list(self._tasks):
+            for task in [*self._tasks, *self._probes.values()]:
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*self._tasks, *self._probes.values(), return_exceptions=True)
             await self._server.wait_closed()
             self._server = None
 
@@ -122,7 +127,45 @@ class GuardProxy:
             port = parts.port or (443 if parts.scheme == "https" else 80)
         except ValueError:
             return None
-        return self.connections.get(f"{parts.hostname}:{port}")
+        key = f"{parts.hostname}:{port}"
+        connection = self.connections.get(key)
+        if connection is not None and key in self.certificates:
+            connection = replace(connection, certificate=self.certificates[key])
+        return connection
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait for the certificate probes still running."""
+        pending = [task for task in self._probes.values() if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    def _probe_tls(self, connection: Connection) -> None:
+        key = f"{connection.host}:{connection.port}"
+        if key in self._probes or len(self._probes) >= self._keep:
+            return
+
+        async def probe() -> None:
+            try:
+                if connection.upstream is not None and self._upstream is not None:
+                    target = connection.dns_answers[0] if connection.dns_answers else None
+                    reader, writer = await open_tunnel(
+                        self._upstream,
+                        target or connection.host,
+                        connection.port,
+                        timeout=self._connect_timeout,
+                    )
+                else:
+                    reader, writer = await asyncio.wait_for(
+                        asyncio.open_connection(connection.peer_ip, connection.peer_port),
+                        self._connect_timeout,
+                    )
+            except (OSError, TimeoutError):
+                return
+            facts = await probe_certificate(reader, writer, connection.host)
+            if facts is not None:
+                self.certificates[key] = facts
+
+        self._probes[key] = asyncio.ensure_future(probe())
 
     def _remember_connection(self, connection: Connection) -> None:
         key = f"{connection.host}:{connection.port}"
@@ -172,9 +215,7 @@ class GuardProxy:
         forward = method != "CONNECT" and self._upstream is not None
         forward = forward and self._upstream is not None and self._upstream.scheme == "http"
         try:
-            upstream_reader, upstream_writer = await self._connect(
-                url, host, port, forward=forward
-            )
+            upstream_reader, upstream_writer = await self._connect(url, host, port, forward=forward)
         except RefusedError as exc:
             self._remember(key, exc.reason)
             await _answer(writer, 403, exc.reason, header=BLOCK_HEADER)
@@ -186,6 +227,9 @@ class GuardProxy:
             if method == "CONNECT":
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 await writer.drain()
+                connection = self.connections.get(key)
+                if connection is not None:
+                    self._probe_tls(connection)
             else:
                 upstream_writer.write(
                     _origin_form(method, target, version, rest, absolute=forward, auth=self._auth)
@@ -255,9 +299,7 @@ class GuardProxy:
                 last = exc
                 continue
             peer = writer.get_extra_info("peername") or (str(ip), port)
-            self._remember_connection(
-                Connection(host, port, str(peer[0]), int(peer[1]), answers)
-            )
+            self._remember_connection(Connection(host, port, str(peer[0]), int(peer[1]), answers))
             return reader, writer
         raise OSError(f"cannot connect to {host}:{port} ({type(last).__name__}: {last})")
 

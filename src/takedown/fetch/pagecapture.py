@@ -54,6 +54,8 @@ class Exchange:
     peer_port: int | None = None
     dns_answers: tuple[str, ...] = ()
     upstream_proxy: str | None = None
+    # The TLS certificate the server presented (subject, issuer, validity, sha256), https only.
+    certificate: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)
