@@ -21,6 +21,7 @@ from takedown.evidence.derivatives import (
 from takedown.evidence.manifest import Artifact, Manifest, capture_environment, sha256_hex
 from takedown.evidence.pagetext import page_urls, visible_text
 from takedown.evidence.record import Committed, EvidenceRecord, TimestampAuthority
+from takedown.evidence.signing import Signer
 from takedown.evidence.store import EvidenceStore
 from takedown.evidence.vault import Vault
 from takedown.evidence.warc import network_facts, random_record_id, write_warc
@@ -63,6 +64,7 @@ async def capture_evidence(
     media_urls: Iterable[str] = (),
     options: CaptureOptions | None = None,
     tsa: TimestampAuthority | None = None,
+    signer: Signer | None = None,
 ) -> Committed:
     """Capture ``url`` into ``store`` under ``evidence_key`` and certify it in the custody log.
 
@@ -85,6 +87,7 @@ async def capture_evidence(
         media_urls=media_urls,
         options=options,
         tsa=tsa,
+        signer=signer,
     )
 
 
@@ -140,6 +143,7 @@ def store_capture(
     options: CaptureOptions | None = None,
     tsa: TimestampAuthority | None = None,
     record_id: Callable[[], str] = random_record_id,
+    signer: Signer | None = None,
 ) -> Committed:
     """Write a browser capture's artifacts, then commit the manifest (custody entry 1)."""
     options = options or CaptureOptions()
@@ -155,7 +159,7 @@ def store_capture(
         environment=environment,
         capture=capture_summary(page),
     )
-    record = EvidenceRecord(store, manifest, vault=vault)
+    record = EvidenceRecord(store, manifest, vault=vault, signer=signer)
     warc = io.BytesIO()
     write_warc(
         warc,
