@@ -63,6 +63,9 @@ class Settings(BaseSettings):
     send_retry_seconds: float = Field(30.0, gt=0)
     chromium: str | None = None
     tsa_url: str | None = None
+    # Ed25519 key signing custody and audit entries; kept OUTSIDE the home. Default in
+    # development: ~/.config/takedown/signing.key (created); required in production.
+    signing_key_file: Path | None = None
     # 32-byte AES-GCM key for media at rest, base64. Required in production mode.
     vault_key: SecretStr | None = None
     timezone: str = "Asia/Seoul"

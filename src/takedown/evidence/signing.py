@@ -18,11 +18,14 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+if TYPE_CHECKING:
+    from takedown.config import Settings
 
 DEFAULT_KEY_FILE: Final = Path("~/.config/takedown/signing.key")
 AUDIT_CHAIN: Final = "audit"
@@ -195,3 +198,10 @@ class HeadStore:
             os.chmod(tmp, 0o600)
             os.replace(tmp, path)
             return head
+
+
+def signer_from_settings(settings: Settings) -> Signer:
+    """The signer of this installation: created on first use in development only."""
+    production = settings.mode == "production"
+    path = key_file_for(settings.home, settings.signing_key_file, production=production)
+    return load_signer(path, create=not production)
