@@ -122,6 +122,9 @@ class Settings(BaseSettings):
     chromium: str | None = None
     # RFC 3161 time-stamping authority for custody entries.
     tsa_url: str | None = None
+    # Ed25519 key signing custody and audit entries; kept OUTSIDE the home. Default in
+    # development: ~/.config/takedown/signing.key (created); required in production.
+    signing_key_file: Path | None = None
     # 32-byte AES-GCM key for media at rest, base64. Required in production mode.
     vault_key: SecretStr | None = None
     # Time zone the review UI shows times in.

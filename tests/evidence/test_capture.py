@@ -242,3 +242,31 @@ def test_unreachable_page_fails_with_reason(loop: Loop, browser: Browser) -> Non
             )
         )
     assert "loopback" in failure.value.reason
+
+
+def test_warc_names_the_address_really_connected_to(
+    korean: Captured, web: tuple[ServerThread, LocalWeb], browser: Browser
+) -> None:
+    server, _ = web
+    page_url = server.url("/ko.html")
+    warc = korean.record.read("capture.warc.gz")
+    response = next(
+        r
+        for r in ArchiveIterator(io.BytesIO(warc))
+        if r.rec_type == "response" and r.rec_headers.get_header("WARC-Target-URI") == page_url
+    )
+    assert response.rec_headers.get_header("WARC-IP-Address") == "127.0.0.1"
+    connected = response.rec_headers.get_header("X-Takedown-Connected-To")
+    assert connected == f"127.0.0.1:{server.port}"
+    proxy = browser._proxy
+    assert proxy is not None and not proxy.url.endswith(f":{server.port}")
+    metadata = [
+        json.loads(r.content_stream().read())
+        for r in ArchiveIterator(io.BytesIO(warc))
+        if r.rec_type == "metadata" and r.rec_headers.get_header("WARC-Target-URI") == page_url
+    ]
+    assert metadata and metadata[0]["connected_port"] == server.port
+    assert metadata[0]["dns_answers"] == ["127.0.0.1"]
+    network = korean.record.manifest.capture["network"]
+    assert {"origin": server.origin, "connected_ip": "127.0.0.1"}.items() <= network[0].items()
+    assert network[0]["connected_port"] == server.port

@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 from takedown.evidence.derivatives import (
     DerivativeError,
@@ -20,9 +21,10 @@ from takedown.evidence.derivatives import (
 from takedown.evidence.manifest import Artifact, Manifest, capture_environment, sha256_hex
 from takedown.evidence.pagetext import page_urls, visible_text
 from takedown.evidence.record import Committed, EvidenceRecord, TimestampAuthority
+from takedown.evidence.signing import Signer
 from takedown.evidence.store import EvidenceStore
 from takedown.evidence.vault import Vault
-from takedown.evidence.warc import random_record_id, write_warc
+from takedown.evidence.warc import network_facts, random_record_id, write_warc
 from takedown.fetch.browser import Browser, BrowserError, CaptureLimits, PageCapture
 
 WARC_NAME = "capture.warc.gz"
@@ -62,6 +64,7 @@ async def capture_evidence(
     media_urls: Iterable[str] = (),
     options: CaptureOptions | None = None,
     tsa: TimestampAuthority | None = None,
+    signer: Signer | None = None,
 ) -> Committed:
     """Capture ``url`` into ``store`` under ``evidence_key`` and certify it in the custody log.
 
@@ -84,11 +87,37 @@ async def capture_evidence(
         media_urls=media_urls,
         options=options,
         tsa=tsa,
+        signer=signer,
     )
+
+
+def network_summary(page: PageCapture) -> list[dict[str, Any]]:
+    """One entry per origin: the address connected to, DNS answers, proxy, TLS certificate."""
+    seen: dict[str, dict[str, Any]] = {}
+    for exchange in page.exchanges:
+        facts = network_facts(exchange)
+        if not facts:
+            continue
+        parts = urlsplit(exchange.url)
+        origin = f"{parts.scheme}://{parts.netloc}"
+        facts = {"origin": origin, **{k: v for k, v in facts.items() if k != "url"}}
+        if origin not in seen or (
+            facts.get("tls_certificate") and not seen[origin].get("tls_certificate")
+        ):
+            seen[origin] = facts
+    return list(seen.values())
 
 
 def capture_summary(page: PageCapture) -> dict[str, Any]:
     """The facts of the capture itself, kept in the manifest."""
+    summary = _summary(page)
+    network = network_summary(page)
+    if network:
+        summary["network"] = network
+    return summary
+
+
+def _summary(page: PageCapture) -> dict[str, Any]:
     return {
         "status": page.status,
         "timed_out": page.timed_out,
@@ -114,6 +143,7 @@ def store_capture(
     options: CaptureOptions | None = None,
     tsa: TimestampAuthority | None = None,
     record_id: Callable[[], str] = random_record_id,
+    signer: Signer | None = None,
 ) -> Committed:
     """Write a browser capture's artifacts, then commit the manifest (custody entry 1)."""
     options = options or CaptureOptions()
@@ -129,7 +159,7 @@ def store_capture(
         environment=environment,
         capture=capture_summary(page),
     )
-    record = EvidenceRecord(store, manifest, vault=vault)
+    record = EvidenceRecord(store, manifest, vault=vault, signer=signer)
     warc = io.BytesIO()
     write_warc(
         warc,

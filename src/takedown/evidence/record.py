@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from typing import Final, Protocol
 
 from takedown.evidence.custody import CustodyEntry, CustodyLog
+from takedown.evidence.signing import Signer
 from takedown.evidence.manifest import Artifact, Manifest, sha256_hex
 from takedown.evidence.store import EvidenceStore, StoreError, check_name
 from takedown.evidence.vault import Vault
@@ -42,6 +43,7 @@ class EvidenceRecord:
         vault: Vault | None = None,
         encrypt_kinds: frozenset[str] = ENCRYPTED_KINDS,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        signer: Signer | None = None,
     ) -> None:
         check_name(manifest.evidence_key)
         self.store = store
@@ -49,18 +51,23 @@ class EvidenceRecord:
         self._manifest = manifest
         self._vault = vault
         self._encrypt_kinds = encrypt_kinds
-        self.custody = CustodyLog(store, self.key, clock=clock)
+        self.custody = CustodyLog(store, self.key, clock=clock, signer=signer)
 
     @classmethod
     def open(
-        cls, store: EvidenceStore, evidence_key: str, *, vault: Vault | None = None
+        cls,
+        store: EvidenceStore,
+        evidence_key: str,
+        *,
+        vault: Vault | None = None,
+        signer: Signer | None = None,
     ) -> EvidenceRecord:
         """Open an existing item at the manifest its last custody entry certifies."""
         entries = CustodyLog(store, evidence_key).entries()
         if not entries:
             raise StoreError(f"no evidence {evidence_key!r} (no custody log)")
         manifest = Manifest.from_json(store.read(evidence_key, entries[-1].manifest))
-        return cls(store, manifest, vault=vault)
+        return cls(store, manifest, vault=vault, signer=signer)
 
     @property
     def manifest(self) -> Manifest:

@@ -1,16 +1,20 @@
 """Check an evidence item: re-hash every artifact against its manifest and walk the custody chain.
 
 Without the vault key only the stored (encrypted) form of encrypted artifacts can be checked;
-with it, their evidentiary hash is checked too (an audited decryption).
+with it, their evidentiary hash is checked too (an audited decryption). With the public key the
+custody signatures are checked, with the head store the log's length; :func:`cross_check`
+compares the database's artifact rows with the certified manifest.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from takedown.evidence.custody import CustodyLog
 from takedown.evidence.manifest import Manifest, sha256_hex
 from takedown.evidence.record import MANIFESTS
+from takedown.evidence.signing import HeadStore, Verifier
 from takedown.evidence.store import EvidenceStore, StoreError
 from takedown.evidence.vault import Vault, VaultError
 
@@ -42,17 +46,58 @@ class VerifyReport:
         return out
 
 
+@dataclass(frozen=True)
+class ArtifactRow:
+    """What the database says of one artifact."""
+
+    name: str
+    sha256: str
+    size: int
+
+
+def cross_check(manifest: Manifest, rows: Sequence[ArtifactRow]) -> list[Problem]:
+    """The database's artifact rows against the certified manifest, both ways."""
+    problems: list[Problem] = []
+    listed = {a.name: a for a in manifest.artifacts}
+    known = {r.name: r for r in rows}
+    for name, row in known.items():
+        artifact = listed.get(name)
+        if artifact is None:
+            problems.append(Problem(name, "in the database but not in the certified manifest"))
+        elif (row.sha256, row.size) != (artifact.sha256, artifact.size):
+            problems.append(Problem(name, "database hash or size differs from the manifest"))
+    for name in listed.keys() - known.keys():
+        problems.append(Problem(name, "in the manifest but missing from the database"))
+    return problems
+
+
 def verify_evidence(
-    store: EvidenceStore, evidence_key: str, *, vault: Vault | None = None
+    store: EvidenceStore,
+    evidence_key: str,
+    *,
+    vault: Vault | None = None,
+    verifier: Verifier | None = None,
+    heads: HeadStore | None = None,
+    rows: Sequence[ArtifactRow] | None = None,
 ) -> VerifyReport:
-    """Verify one item; never raises for damaged evidence, it reports it."""
+    """Verify one item; never raises for damaged evidence, it reports it.
+
+    ``rows`` are the database's artifacts of the item (name, sha256, size): each must match the
+    certified manifest, and the manifest must list no artifact the database lacks.
+    """
     problems: list[Problem] = []
     notes: list[str] = []
     custody = CustodyLog(store, evidence_key)
-    problems += [
-        Problem("custody.jsonl", f"line {p.line}: {p.detail}" if p.line else p.detail)
-        for p in custody.verify()
-    ]
+    legacy = 0
+    for p in custody.verify(verifier, heads):
+        if p.legacy:
+            legacy += 1
+            continue
+        problems.append(
+            Problem("custody.jsonl", f"line {p.line}: {p.detail}" if p.line else p.detail)
+        )
+    if legacy:
+        notes.append(f"{legacy} legacy-unsigned custody entries (written before signing began)")
     try:
         entries = custody.entries()
         manifest = Manifest.from_json(store.read(evidence_key, entries[-1].manifest))
@@ -85,6 +130,8 @@ def verify_evidence(
             problems.append(Problem(artifact.name, "decrypted SHA-256 does not match"))
     if vault is None and any(a.encrypted for a in manifest.artifacts):
         notes.append("encrypted artifacts checked in stored form only (no vault key)")
+    if rows is not None:
+        problems += cross_check(manifest, rows)
     listed = {a.name for a in manifest.artifacts}
     for name in store.names(evidence_key):
         if name not in listed and not name.startswith(f"{MANIFESTS}/") and name != "custody.jsonl":

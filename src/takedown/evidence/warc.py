@@ -5,12 +5,13 @@ Record ids and the warcinfo date are injectable so a golden test can compare byt
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from io import BytesIO
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from warcio.recordbuilder import RecordBuilder
 from warcio.statusandheaders import StatusAndHeaders
@@ -76,6 +77,28 @@ def _request_headers(exchange: Exchange) -> StatusAndHeaders:
     return StatusAndHeaders(f"{exchange.method} {path} HTTP/1.1", headers, protocol="")
 
 
+def _endpoint(ip: str, port: int) -> str:
+    return f"[{ip}]:{port}" if ":" in ip else f"{ip}:{port}"
+
+
+def network_facts(exchange: Exchange) -> dict[str, Any]:
+    """Where the capture really connected for this exchange; empty when nothing is known."""
+    if exchange.peer_port is None and not exchange.certificate:
+        return {}
+    facts: dict[str, Any] = {
+        "url": exchange.url,
+        "connected_ip": exchange.ip_address,
+        "connected_port": exchange.peer_port,
+        "dns_answers": list(exchange.dns_answers),
+    }
+    if exchange.upstream_proxy:
+        # The address above is the upstream proxy's; the site's address is known only to it.
+        facts["upstream_proxy"] = exchange.upstream_proxy
+    if exchange.certificate:
+        facts["tls_certificate"] = dict(exchange.certificate)
+    return facts
+
+
 def write_warc(
     out: BinaryIO,
     exchanges: Iterable[Exchange],
@@ -112,6 +135,14 @@ def write_warc(
             headers = {"WARC-Record-ID": response_id, "WARC-Date": date}
             if exchange.ip_address:
                 headers["WARC-IP-Address"] = exchange.ip_address
+            if exchange.peer_port is not None:
+                headers["X-Takedown-Connected-To"] = _endpoint(
+                    exchange.ip_address or "", exchange.peer_port
+                )
+            if exchange.upstream_proxy:
+                headers["X-Takedown-Upstream-Proxy"] = exchange.upstream_proxy
+            if exchange.certificate:
+                headers["X-Takedown-Certificate-SHA256"] = exchange.certificate["sha256"]
             if exchange.truncated:
                 headers["WARC-Truncated"] = exchange.truncated
                 truncated.append(exchange.url)
@@ -128,6 +159,24 @@ def write_warc(
             )
             records += 1
             responses.append(exchange.url)
+            facts = network_facts(exchange)
+            if facts:
+                payload = json.dumps(facts, ensure_ascii=False, sort_keys=True).encode()
+                writer.write_record(
+                    builder.create_warc_record(
+                        exchange.url,
+                        "metadata",
+                        payload=BytesIO(payload),
+                        length=len(payload),
+                        warc_content_type="application/json",
+                        warc_headers_dict={
+                            "WARC-Record-ID": record_id(),
+                            "WARC-Date": date,
+                            "WARC-Concurrent-To": response_id,
+                        },
+                    )
+                )
+                records += 1
         body = exchange.request_body or b""
         request_headers = {"WARC-Record-ID": record_id(), "WARC-Date": date}
         if response_id is not None:

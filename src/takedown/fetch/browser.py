@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import ipaddress
+import os
 import shutil
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass, field, replace
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import unquote, urlsplit
 
@@ -31,6 +33,7 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from takedown.fetch.guardproxy import BLOCK_HEADER, UNREACHABLE_HEADER, GuardProxy
+from takedown.fetch.sandbox import CAPTURE_USER, unprivileged_executable
 from takedown.fetch.pagecapture import (
     BlockedRequest,
     CaptureLimits,
@@ -58,14 +61,46 @@ if TYPE_CHECKING:
     from takedown.config import Settings
 
 CHROMIUM_ARGS = (
+    # Chromium's own sandbox needs user namespaces or a setuid helper, absent in most containers;
+    # the browser runs as the unprivileged capture user instead (takedown.fetch.sandbox).
     "--no-sandbox",
     "--disable-gpu",
-    "--disable-quic",
     "--no-first-run",
-    "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+    # Every channel that could leave without passing the guard proxy is closed.
+    "--disable-quic",
+    "--force-webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--webrtc-ip-handling-policy=disable_non_proxied_udp",
+    "--disable-background-networking",
+    "--dns-prefetch-disable",
+    "--disable-features=NetworkPrediction,DnsOverHttps,AsyncDns,WebRtcHideLocalIpsWithMdns,"
+    "Prerender2,SpeculationRulesPrefetchProxy",
+    "--disable-domain-reliability",
+    "--disable-client-side-phishing-detection",
+    "--no-pings",
 )
+
+# Runs before any page script in every frame: no WebRTC object is left to open a UDP socket.
+BLOCK_WEBRTC_SCRIPT = """(() => {
+  for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel',
+                      'RTCIceCandidate', 'RTCSessionDescription', 'RTCRtpSender',
+                      'RTCRtpReceiver', 'RTCRtpTransceiver', 'RTCSctpTransport',
+                      'RTCDtlsTransport', 'RTCIceTransport']) {
+    try { Object.defineProperty(window, name, {value: undefined, writable: false,
+                                               configurable: false}); } catch (e) {}
+  }
+  try {
+    if (navigator.mediaDevices) {
+      Object.defineProperty(navigator, 'mediaDevices', {value: undefined, configurable: false});
+    }
+  } catch (e) {}
+})();"""
+
+
+def chromium_args(proxy_host: str) -> list[str]:
+    """The launch flags; names resolve nowhere but at the proxy (``proxy_host`` excepted)."""
+    return [*CHROMIUM_ARGS, f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {proxy_host}"]
 
 
 class RequestGuard(Protocol):
@@ -95,6 +130,8 @@ class BrowserConfig:
 
     executable: str | None = None
     proxy: str | None = None
+    # Run Chromium as this unprivileged user when the worker is root (None: as the worker).
+    run_as: str | None = CAPTURE_USER
     user_agent: str = "takedown"
     max_pages: int = 2
     viewport_width: int = 1280
@@ -158,6 +195,7 @@ class Browser:
         self._playwright: Playwright | None = None
         self._browser: PwBrowser | None = None
         self._proxy: GuardProxy | None = None
+        self._runtime_dir: Path | None = None
 
     async def __aenter__(self) -> Browser:
         await self.start()
@@ -177,22 +215,24 @@ class Browser:
             executable = self.config.executable or shutil.which("chromium")
             if not executable:
                 raise BrowserError("", "no Chromium: set TAKEDOWN_CHROMIUM or install chromium")
-            if self.config.proxy:
-                proxy = _proxy_option(self.config.proxy)
-            else:
-                # Without an upstream proxy, every connection (redirect hops included, which
-                # routing never sees) goes through our guarding proxy.
-                if self._proxy is None:
-                    self._proxy = GuardProxy(self._guard)
-                    await self._proxy.start()
-                proxy = {"server": self._proxy.url}
+            # Every connection (redirect hops included, which routing never sees) goes through
+            # our guarding proxy; an upstream proxy (Tor, a VPN exit) is chained behind it.
+            if self._proxy is None:
+                self._proxy = GuardProxy(self._guard, upstream=self.config.proxy)
+                await self._proxy.start()
+            proxy = {"server": self._proxy.url}
+            if self.config.run_as and os.geteuid() == 0 and self._runtime_dir is None:
+                executable, self._runtime_dir = unprivileged_executable(
+                    executable, self.config.run_as
+                )
             if self._playwright is None:
                 self._playwright = await async_playwright().start()
             self._browser = await self._playwright.chromium.launch(
                 executable_path=executable,
                 headless=True,
-                args=list(CHROMIUM_ARGS),
+                args=chromium_args("127.0.0.1"),
                 proxy=proxy,  # type: ignore[arg-type]
+                chromium_sandbox=False,
                 timeout=self.config.launch_timeout * 1000,
             )
 
@@ -207,6 +247,22 @@ class Browser:
         if self._proxy is not None:
             await self._proxy.aclose()
             self._proxy = None
+        if self._runtime_dir is not None:
+            shutil.rmtree(self._runtime_dir, ignore_errors=True)
+            self._runtime_dir = None
+
+    def _network_facts(self, url: str) -> dict[str, Any]:
+        """Where the guard proxy really connected for ``url`` (never the proxy's own address)."""
+        connection = self._proxy.connection_for(url) if self._proxy is not None else None
+        if connection is None:
+            return {}
+        return {
+            "ip_address": connection.peer_ip,
+            "peer_port": connection.peer_port,
+            "dns_answers": connection.dns_answers,
+            "upstream_proxy": connection.upstream,
+            "certificate": asdict(connection.certificate) if connection.certificate else None,
+        }
 
     def _proxy_refusal(self, url: str) -> str | None:
         return self._proxy.reason_for(url) if self._proxy is not None else None
@@ -325,6 +381,7 @@ class Browser:
                 ignore_https_errors=self.config.ignore_https_errors,
             )
             try:
+                await context.add_init_script(BLOCK_WEBRTC_SCRIPT)
                 page = await context.new_page()
                 session = _Session(page)
                 await context.route("**/*", self._router(session, limits))
@@ -341,7 +398,8 @@ class Browser:
                         await context.close()
 
     def _router(self, session: _Session, limits: CaptureLimits) -> Callable[[Route], Any]:
-        # Behind a proxy the proxy resolves names, so only the literal form can be checked.
+        # Behind an upstream proxy, that proxy resolves names: only the literal form is checked
+        # here; the guard proxy still checks every connection it opens.
         check = self._guard.check_literal if self.config.proxy else self._guard.check
 
         async def handle(route: Route) -> None:
@@ -446,6 +504,8 @@ class Browser:
     ) -> list[Exchange]:
         exchanges: list[Exchange] = []
         total = 0
+        if self._proxy is not None:
+            await self._proxy.settle(max(min(deadline - time.monotonic(), 5.0), 0.5))
         for request in list(session.requests):
             per_request = max(min(deadline - time.monotonic(), 10.0), 1.0)
             exchange, size = await self._exchange(
@@ -493,8 +553,7 @@ class Browser:
                     status_text=response.status_text,
                     response_headers=_pairs(await response.headers_array()),
                 )
-                addr = await response.server_addr()
-                base["ip_address"] = addr["ipAddress"] if addr else None
+                base.update(self._network_facts(request.url))
         except (PlaywrightError, TimeoutError) as exc:
             return Exchange(**base, error=f"no response: {_first_line(exc)}"), 0
         if 300 <= response.status < 400:

@@ -10,12 +10,17 @@ the browser to record.
 from __future__ import annotations
 
 import asyncio
+import base64
 import contextlib
 import ipaddress
 import socket
 from collections import OrderedDict
+from dataclasses import dataclass, replace
 from typing import Final, Protocol
 from urllib.parse import urlsplit
+
+from takedown.fetch.tlsfacts import CertificateFacts, probe_certificate
+from takedown.fetch.upstream import Upstream, open_tunnel
 
 MAX_HEAD: Final = 64 * 1024
 BLOCK_HEADER: Final = "X-Takedown-Blocked"
@@ -30,6 +35,8 @@ class ConnectGuard(Protocol):
 
     def check(self, url: str) -> None: ...
 
+    def check_literal(self, url: str) -> None: ...
+
     def check_address(
         self, url: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address
     ) -> None: ...
@@ -41,19 +48,49 @@ class RefusedError(Exception):
         self.reason = reason
 
 
+@dataclass(frozen=True)
+class Connection:
+    """Where the proxy really connected for one ``host:port``: evidence network facts."""
+
+    host: str
+    port: int
+    # The address and port the proxy's socket connected to (the upstream proxy's, if chained).
+    peer_ip: str
+    peer_port: int
+    # What the host resolved to at connect time (empty when the upstream proxy resolves it).
+    dns_answers: tuple[str, ...] = ()
+    upstream: str | None = None
+    # The certificate the server at that address presented (CONNECT tunnels to TLS servers).
+    certificate: CertificateFacts | None = None
+
+
 class GuardProxy:
-    """``await start()`` binds 127.0.0.1:0; ``url`` is what Chromium's ``--proxy-server`` gets."""
+    """``await start()`` binds 127.0.0.1:0; ``url`` is what Chromium's ``--proxy-server`` gets.
+
+    With ``upstream`` (an ``http://``, ``socks5://`` or ``socks5h://`` URL) every checked
+    connection is tunnelled through that proxy instead of opened directly.
+    """
 
     def __init__(
-        self, guard: ConnectGuard, *, connect_timeout: float = 10.0, keep_blocked: int = 1000
+        self,
+        guard: ConnectGuard,
+        *,
+        upstream: str | None = None,
+        connect_timeout: float = 10.0,
+        keep_blocked: int = 1000,
     ) -> None:
         self._guard = guard
+        self._upstream = Upstream.parse(upstream) if upstream else None
         self._connect_timeout = connect_timeout
         self._keep = keep_blocked
         self._server: asyncio.Server | None = None
         self._tasks: set[asyncio.Task[None]] = set()
         # "host:port" or URL -> reason, most recent last; the browser looks refusals up here.
         self.blocked: OrderedDict[str, str] = OrderedDict()
+        # "host:port" -> the last connection made for it, most recent last.
+        self.connections: OrderedDict[str, Connection] = OrderedDict()
+        self.certificates: dict[str, CertificateFacts] = {}
+        self._probes: dict[str, asyncio.Task[None]] = {}
 
     @property
     def url(self) -> str:
@@ -69,9 +106,9 @@ class GuardProxy:
     async def aclose(self) -> None:
         if self._server is not None:
             self._server.close()
-            for task in list(self._tasks):
+            for task in [*self._tasks, *self._probes.values()]:
                 task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await asyncio.gather(*self._tasks, *self._probes.values(), return_exceptions=True)
             await self._server.wait_closed()
             self._server = None
 
@@ -82,6 +119,60 @@ class GuardProxy:
         parts = urlsplit(url)
         port = parts.port or (443 if parts.scheme == "https" else 80)
         return self.blocked.get(f"{parts.hostname}:{port}")
+
+    def connection_for(self, url: str) -> Connection | None:
+        """The connection the proxy last opened for the host and port of ``url``."""
+        parts = urlsplit(url)
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            return None
+        key = f"{parts.hostname}:{port}"
+        connection = self.connections.get(key)
+        if connection is not None and key in self.certificates:
+            connection = replace(connection, certificate=self.certificates[key])
+        return connection
+
+    async def settle(self, timeout: float = 5.0) -> None:
+        """Wait for the certificate probes still running."""
+        pending = [task for task in self._probes.values() if not task.done()]
+        if pending:
+            await asyncio.wait(pending, timeout=timeout)
+
+    def _probe_tls(self, connection: Connection) -> None:
+        key = f"{connection.host}:{connection.port}"
+        if key in self._probes or len(self._probes) >= self._keep:
+            return
+
+        async def probe() -> None:
+            try:
+                if connection.upstream is not None and self._upstream is not None:
+                    target = connection.dns_answers[0] if connection.dns_answers else None
+                    reader, writer = await open_tunnel(
+                        self._upstream,
+                        target or connection.host,
+                        connection.port,
+                        timeout=self._connect_timeout,
+                    )
+                else:
+                    reader, writer = await asyncio.wait_for(
+                        asyncio.open_connection(connection.peer_ip, connection.peer_port),
+                        self._connect_timeout,
+                    )
+            except (OSError, TimeoutError):
+                return
+            facts = await probe_certificate(reader, writer, connection.host)
+            if facts is not None:
+                self.certificates[key] = facts
+
+        self._probes[key] = asyncio.ensure_future(probe())
+
+    def _remember_connection(self, connection: Connection) -> None:
+        key = f"{connection.host}:{connection.port}"
+        self.connections[key] = connection
+        self.connections.move_to_end(key)
+        while len(self.connections) > self._keep:
+            self.connections.popitem(last=False)
 
     def _remember(self, key: str, reason: str) -> None:
         self.blocked[key] = reason
@@ -119,8 +210,12 @@ class GuardProxy:
                 await _answer(writer, 400, "absolute http URL expected")
                 return
             host, port, url, key = parts.hostname, parts.port or 80, target, target
+        # A plain http request behind an HTTP upstream is forwarded in absolute form, as
+        # browsers do (many HTTP proxies allow CONNECT to port 443 only).
+        forward = method != "CONNECT" and self._upstream is not None
+        forward = forward and self._upstream is not None and self._upstream.scheme == "http"
         try:
-            upstream_reader, upstream_writer = await self._connect(url, host, port)
+            upstream_reader, upstream_writer = await self._connect(url, host, port, forward=forward)
         except RefusedError as exc:
             self._remember(key, exc.reason)
             await _answer(writer, 403, exc.reason, header=BLOCK_HEADER)
@@ -132,8 +227,13 @@ class GuardProxy:
             if method == "CONNECT":
                 writer.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
                 await writer.drain()
+                connection = self.connections.get(key)
+                if connection is not None:
+                    self._probe_tls(connection)
             else:
-                upstream_writer.write(_origin_form(method, target, version, rest))
+                upstream_writer.write(
+                    _origin_form(method, target, version, rest, absolute=forward, auth=self._auth)
+                )
                 await upstream_writer.drain()
                 # One request per client connection: the next one may be for another host.
                 await _relay_head(upstream_reader, writer)
@@ -141,18 +241,45 @@ class GuardProxy:
         finally:
             upstream_writer.close()
 
+    @property
+    def _auth(self) -> bytes | None:
+        up = self._upstream
+        if up is None or up.username is None:
+            return None
+        token = base64.b64encode(f"{up.username}:{up.password}".encode())
+        return b"Proxy-Authorization: Basic " + token
+
     async def _connect(
-        self, url: str, host: str, port: int
+        self, url: str, host: str, port: int, *, forward: bool = False
     ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        upstream = self._upstream
+        # Behind a name-resolving upstream no local DNS may happen (Tor): check the literal form.
+        check = (
+            self._guard.check_literal
+            if upstream is not None and upstream.resolves_names
+            else self._guard.check
+        )
         try:
-            await asyncio.to_thread(self._guard.check, url)
+            await asyncio.to_thread(check, url)
         except Exception as exc:  # any refusal, or a failing guard, blocks
             raise RefusedError(str(getattr(exc, "reason", "") or exc)) from exc
+        if upstream is not None and forward:
+            reader, writer = await asyncio.wait_for(
+                asyncio.open_connection(upstream.host, upstream.port), self._connect_timeout
+            )
+            peer = writer.get_extra_info("peername") or (upstream.host, upstream.port)
+            self._remember_connection(
+                Connection(host, port, str(peer[0]), int(peer[1]), (), upstream.label)
+            )
+            return reader, writer
+        if upstream is not None and upstream.resolves_names:
+            return await self._through_upstream(upstream, host, port, host, ())
         loop = asyncio.get_running_loop()
         try:
             infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
         except OSError as exc:
             raise RefusedError(f"cannot resolve {host}") from exc
+        answers = tuple(dict.fromkeys(str(info[4][0]).split("%", 1)[0] for info in infos))
         last: Exception | None = None
         for family, _type, _proto, _name, sockaddr in infos:
             ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
@@ -162,26 +289,57 @@ class GuardProxy:
             except Exception as exc:
                 raise RefusedError(str(getattr(exc, "reason", "") or exc)) from exc
             try:
-                return await asyncio.wait_for(
+                if upstream is not None:
+                    return await self._through_upstream(upstream, host, port, str(ip), answers)
+                reader, writer = await asyncio.wait_for(
                     asyncio.open_connection(str(ip), port, family=family),
                     self._connect_timeout,
                 )
             except (OSError, TimeoutError) as exc:
                 last = exc
+                continue
+            peer = writer.get_extra_info("peername") or (str(ip), port)
+            self._remember_connection(Connection(host, port, str(peer[0]), int(peer[1]), answers))
+            return reader, writer
         raise OSError(f"cannot connect to {host}:{port} ({type(last).__name__}: {last})")
 
+    async def _through_upstream(
+        self, upstream: Upstream, host: str, port: int, target: str, answers: tuple[str, ...]
+    ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+        reader, writer = await open_tunnel(upstream, target, port, timeout=self._connect_timeout)
+        peer = writer.get_extra_info("peername") or (upstream.host, upstream.port)
+        self._remember_connection(
+            Connection(host, port, str(peer[0]), int(peer[1]), answers, upstream.label)
+        )
+        return reader, writer
 
-def _origin_form(method: str, target: str, version: str, rest: bytes) -> bytes:
+
+def _origin_form(
+    method: str,
+    target: str,
+    version: str,
+    rest: bytes,
+    *,
+    absolute: bool = False,
+    auth: bytes | None = None,
+) -> bytes:
     parts = urlsplit(target)
     path = parts.path or "/"
     if parts.query:
         path += "?" + parts.query
+    if absolute:
+        path = target
     lines = [
         line
         for line in rest.split(b"\r\n")
-        if line and not line.lower().startswith((b"proxy-connection:", b"connection:"))
+        if line
+        and not line.lower().startswith(
+            (b"proxy-connection:", b"connection:", b"proxy-authorization:")
+        )
     ]
     lines.append(b"Connection: close")
+    if auth is not None:
+        lines.append(auth)
     head = f"{method} {path} {version}".encode("latin-1")
     return b"\r\n".join([head, *lines]) + b"\r\n\r\n"
 

@@ -47,8 +47,15 @@ class Exchange:
     body: bytes = b""
     # Why the body is incomplete or missing ("length", "time", "redirect", ...), None if whole.
     truncated: str | None = None
+    # The address the guard proxy connected to for this request (the upstream proxy's when one
+    # is chained), its port, what the host resolved to, and the upstream proxy's URL if any.
     ip_address: str | None = None
     error: str | None = None
+    peer_port: int | None = None
+    dns_answers: tuple[str, ...] = ()
+    upstream_proxy: str | None = None
+    # The TLS certificate the server presented (subject, issuer, validity, sha256), https only.
+    certificate: dict[str, str] | None = None
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import String
+from sqlalchemy import String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.store.base import Base
@@ -24,3 +24,6 @@ class AuditEvent(Base):
     # unique: two writers can never both extend the same entry, so the chain stays linear.
     prev_hash: Mapped[str] = mapped_column(String(64), unique=True)
     hash: Mapped[str] = mapped_column(String(64))
+    # Ed25519 signature of ``hash`` (base64) with the key outside the data folder; None on
+    # entries written before signing began.
+    signature: Mapped[str | None] = mapped_column(Text, default=None)
