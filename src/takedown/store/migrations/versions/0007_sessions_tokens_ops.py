@@ -12,7 +12,7 @@ from alembic import op
 import takedown.store.base
 
 revision = "0007"
-down_revision = "0001"
+down_revision = "0010"
 branch_labels = None
 depends_on = None
 
