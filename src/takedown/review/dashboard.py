@@ -4,7 +4,7 @@ open requests by age. Computed in Python so that SQLite and PostgreSQL give the 
 from __future__ import annotations
 
 import statistics
-from collections import Counter, defaultdict
+from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.review.charts import Bar
-from takedown.store.tables import Detection, Notice, notice_detections
+from takedown.stats import draft_delays, removal_delays
+from takedown.store.tables import Detection, Notice
 
 HOUR = 3600.0
 DRAFT_BUCKETS: tuple[tuple[str, float], ...] = (
@@ -71,30 +72,10 @@ def compute_dashboard(
         for d in (start + timedelta(days=i) for i in range(days))
     ]
 
-    first_seen: dict[int, datetime] = dict(
-        session.execute(
-            select(notice_detections.c.notice_id, func.min(Detection.first_seen_at))
-            .join(Detection, notice_detections.c.detection_id == Detection.id)
-            .group_by(notice_detections.c.notice_id)
-        ).all()
-    )
     notices = list(session.execute(select(Notice).where(Notice.parent_id.is_(None))).scalars())
-    to_draft = [
-        max(0.0, ((n.drafted_at or n.created_at) - first_seen[n.id]).total_seconds())
-        for n in notices
-        if n.id in first_seen
-    ]
-
-    removal: dict[str, list[float]] = defaultdict(list)
-    sent_at = {n.id: n.sent_at for n in notices if n.sent_at is not None}
-    for notice_id, det in session.execute(
-        select(notice_detections.c.notice_id, Detection)
-        .join(Detection, notice_detections.c.detection_id == Detection.id)
-        .where(Detection.removed_at.is_not(None))
-    ).all():
-        started = sent_at.get(notice_id)
-        if started is not None and det.removed_at is not None:
-            removal[det.site or "?"].append(max(0.0, (det.removed_at - started).total_seconds()))
+    # One definition of each delay, shared with GET /stats and `takedown report`.
+    to_draft = [v for values in draft_delays(session).values() for v in values]
+    removal = removal_delays(session)
     medians = sorted(
         ((site, statistics.median(v), len(v)) for site, v in removal.items()),
         key=lambda t: -t[1],
