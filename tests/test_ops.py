@@ -34,8 +34,10 @@ def test_data_files_are_0600_and_directories_0700(tmp_path: Path) -> None:
         try:
             create_app(settings, rt)  # hardens at start
             assert _mode(settings.home) == 0o700
-            for name in ("takedown.db", "queue.db"):
-                assert _mode(settings.home / name) == 0o600, name
+            queues = sorted(settings.home.glob("queue-*.db"))
+            assert queues, "the lanes' queue files exist"
+            for path in [settings.home / "takedown.db", *queues]:
+                assert _mode(path) == 0o600, path.name
             assert _mode(settings.evidence_dir) == 0o700
             assert _mode(evidence) == 0o700
             assert _mode(evidence / "page.txt") == 0o600

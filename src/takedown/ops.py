@@ -101,8 +101,10 @@ def harden_permissions(settings: Settings) -> None:
     for url in (settings.database_url, settings.queue_url):
         if url.startswith("sqlite:///"):
             db = Path(url.removeprefix("sqlite:///"))
-            for suffix in ("", "-wal", "-shm"):
-                _chmod(Path(f"{db}{suffix}"), 0o600)
+            # The queue is one file per lane beside the configured name (queue-poll.db, ...).
+            for path in (db, *db.parent.glob(f"{db.stem}-*{db.suffix or '.db'}")):
+                for suffix in ("", "-wal", "-shm", "-journal"):
+                    _chmod(Path(f"{path}{suffix}"), 0o600)
     evidence = settings.evidence_dir
     if evidence.is_dir():
         for root, dirs, files in os.walk(evidence):

@@ -17,6 +17,7 @@ from takedown.store.tables import Notice, notice_detections
 from takedown.web.app import create_app
 from takedown.web.ui.sample import seed_sample
 from tests.conftest import auth
+from tests.support.drain import drain
 from tests.notices.conftest import SmtpServer
 from tests.ui.conftest import VAULT_KEY
 
@@ -79,12 +80,15 @@ def test_bulk_approve_all_or_nothing(tmp_path: Path, database_url: str, smtp: Sm
             r = client.post("/api/v1/notices/bulk-approve", json={"ids": good}, headers=h)
             assert r.status_code == 200, r.text
             assert sorted(n["id"] for n in r.json()) == good
-            assert {n["status"] for n in r.json()} == {"sent"}
+            # Approval hands each draft to the notice lane; sending happens there.
+            assert {n["status"] for n in r.json()} == {"approved"}
+            drain(rt)
             assert len(smtp.mailbox.messages) == 3
             statuses = {
                 n["id"]: n["status"] for n in client.get("/api/v1/notices", headers=h).json()
             }
             assert statuses[broken[0]] == "draft"
+            assert {statuses[i] for i in good} == {"sent"}
             again = client.post("/api/v1/notices/bulk-approve", json={"ids": good[:1]}, headers=h)
             assert again.status_code == 409 and "not a draft" in again.json()["detail"]
     finally:
