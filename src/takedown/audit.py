@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-
 from weakref import WeakKeyDictionary
 
 from sqlalchemy import event as sa_event

@@ -22,8 +22,8 @@ from takedown.evidence.signing import (
     load_signer,
 )
 from takedown.evidence.store import FileStore
-from takedown.evidence.verify import ArtifactRow, verify_evidence
 from takedown.evidence.vault import Vault
+from takedown.evidence.verify import ArtifactRow, verify_evidence
 from tests.evidence.items import MEDIA_URL, page_capture
 
 

@@ -124,9 +124,7 @@ def loop() -> Iterator[Loop]:
     running.close()
 
 
-def test_hostile_page_sends_nothing_past_the_guard_proxy(
-    loop: Loop, listeners: Listeners
-) -> None:
+def test_hostile_page_sends_nothing_past_the_guard_proxy(loop: Loop, listeners: Listeners) -> None:
     page = LEAK_PAGE.format(udp=listeners.udp_port, tcp=listeners.tcp_port).encode()
 
     def route(request: Request) -> Reply | None:

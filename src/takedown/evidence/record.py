@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Final, Protocol
 
 from takedown.evidence.custody import CustodyEntry, CustodyLog
-from takedown.evidence.signing import Signer
 from takedown.evidence.manifest import Artifact, Manifest, sha256_hex
+from takedown.evidence.signing import Signer
 from takedown.evidence.store import EvidenceStore, StoreError, check_name
 from takedown.evidence.vault import Vault
 

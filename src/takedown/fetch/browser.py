@@ -33,7 +33,6 @@ from playwright.async_api import Error as PlaywrightError
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from takedown.fetch.guardproxy import BLOCK_HEADER, UNREACHABLE_HEADER, GuardProxy
-from takedown.fetch.sandbox import CAPTURE_USER, unprivileged_executable
 from takedown.fetch.pagecapture import (
     BlockedRequest,
     CaptureLimits,
@@ -43,6 +42,7 @@ from takedown.fetch.pagecapture import (
     RenderedPage,
     ScreenshotInfo,
 )
+from takedown.fetch.sandbox import CAPTURE_USER, unprivileged_executable
 
 __all__ = [
     "BlockedRequest",
