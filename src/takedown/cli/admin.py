@@ -6,6 +6,7 @@ import click
 
 from takedown import audit
 from takedown.cli.context import runtime_from
+from takedown.evidence.signing import SigningError, existing_signer
 
 
 @click.command()
@@ -28,10 +29,19 @@ def audit_verify(ctx: click.Context) -> None:
     """Check every entry's hash and link; exit 1 on the first break."""
     rt = runtime_from(ctx)
     try:
+        try:
+            signer = existing_signer(rt.settings)
+        except SigningError as exc:
+            raise click.ClickException(str(exc)) from exc
         with rt.db.session() as s:
-            count, problems = audit.verify(s)
+            report = audit.verify_signed(s, signer, signer.heads if signer else None)
+            count, problems = report.count, report.problems
     finally:
         rt.close()
+    if signer is None:
+        click.echo("note: no signing key: signatures and the signed head not checked", err=True)
+    elif report.legacy_unsigned:
+        click.echo(f"note: {report.legacy_unsigned} legacy-unsigned entries", err=True)
     for p in problems:
         click.echo(f"entry {p.entry_id}: {p.reason}", err=True)
     if problems:

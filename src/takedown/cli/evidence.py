@@ -7,15 +7,23 @@ from pathlib import Path
 
 import click
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from takedown import stats
 from takedown.audit import Event, record
-from takedown.cli.context import runtime_from
+from takedown.cli.context import runtime_from, settings_from
 from takedown.evidence.export import export_evidence
-from takedown.evidence.verify import verify_evidence
+from takedown.evidence.signing import (
+    HeadStore,
+    SigningError,
+    Verifier,
+    existing_signer,
+    signer_from_settings,
+)
+from takedown.evidence.verify import ArtifactRow, verify_evidence
 from takedown.pipeline import evidence as ev_store
 from takedown.pipeline.runtime import Runtime
-from takedown.store.tables import Evidence
+from takedown.store.tables import Artifact, Evidence
 
 
 @click.group("evidence")
@@ -32,23 +40,84 @@ def _key(rt: Runtime, ident: str) -> tuple[int, str]:
         return ev.id, ev.key
 
 
-@evidence_group.command("verify")
-@click.argument("ident")
-@click.pass_context
-def verify(ctx: click.Context, ident: str) -> None:
-    """Re-hash every artifact and check the custody chain; exit 1 on any problem."""
-    rt = runtime_from(ctx)
+def _verifier(rt: Runtime, public_key: Path | None) -> tuple[Verifier | None, HeadStore | None]:
     try:
-        ev_id, key = _key(rt, ident)
-        report = verify_evidence(ev_store.store(rt), key, vault=ev_store.vault(rt))
-        with rt.db.session() as s:
-            record(s, Event("evidence.verify", "cli", "evidence", ev_id, {"ok": report.ok}))
+        signer = existing_signer(rt.settings)
+    except SigningError as exc:
+        raise click.ClickException(str(exc)) from exc
+    heads = signer.heads if signer is not None else None
+    if public_key is not None:
+        return Verifier.from_pem(public_key.read_bytes()), heads
+    return signer, heads
+
+
+def _rows(s: Session, ev_id: int) -> list[ArtifactRow]:
+    q = select(Artifact).where(Artifact.evidence_id == ev_id)
+    return [ArtifactRow(a.name, a.sha256, a.size) for a in s.execute(q).scalars()]
+
+
+@evidence_group.command("verify")
+@click.argument("ident", required=False)
+@click.option("--all", "every", is_flag=True, help="Verify every captured item.")
+@click.option(
+    "--public-key",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Check signatures with this public key (default: the installation's signing key).",
+)
+@click.pass_context
+def verify(ctx: click.Context, ident: str | None, every: bool, public_key: Path | None) -> None:
+    """Re-hash every artifact, check the signed custody chain and the database's artifact rows;
+    exit 1 on any problem."""
+    if bool(ident) == every:
+        raise click.UsageError("give one evidence id or key, or --all")
+    rt = runtime_from(ctx)
+    failed: list[str] = []
+    try:
+        verifier, heads = _verifier(rt, public_key)
+        if every:
+            with rt.db.session() as s:
+                q = select(Evidence.id, Evidence.key).where(Evidence.captured_at.is_not(None))
+                items = [(int(i), str(k)) for i, k in s.execute(q.order_by(Evidence.id))]
+        else:
+            items = [_key(rt, ident or "")]
+        for ev_id, key in items:
+            with rt.db.session() as s:
+                rows = _rows(s, ev_id)
+            report = verify_evidence(
+                ev_store.store(rt),
+                key,
+                vault=ev_store.vault(rt),
+                verifier=verifier,
+                heads=heads,
+                rows=rows,
+            )
+            with rt.db.session() as s:
+                record(s, Event("evidence.verify", "cli", "evidence", ev_id, {"ok": report.ok}))
+            for line in report.lines():
+                click.echo(line)
+            if not report.ok:
+                failed.append(key)
+        if verifier is None:
+            click.echo("note: no signing key or public key: signatures not checked", err=True)
     finally:
         rt.close()
-    for line in report.lines():
-        click.echo(line)
-    if not report.ok:
-        raise click.ClickException(f"evidence {key} FAILED verification")
+    if failed:
+        raise click.ClickException(f"{len(failed)} evidence item(s) FAILED verification")
+    if every:
+        click.echo(f"{len(items)} evidence items OK")
+
+
+@evidence_group.command("public-key")
+@click.pass_context
+def public_key(ctx: click.Context) -> None:
+    """Print the public key (PEM) that verifies this installation's custody and audit logs."""
+    settings = settings_from(ctx)
+    try:
+        signer = signer_from_settings(settings)
+    except SigningError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(signer.public_pem().decode().strip())
+    click.echo(f"# key id {signer.key_id}", err=True)
 
 
 @evidence_group.command("export")

@@ -8,7 +8,17 @@ import os
 import click
 
 from takedown import __version__
-from takedown.cli import accounts, admin, configdocs, demo, evidence, media, pipeline, run
+from takedown.cli import (
+    accounts,
+    admin,
+    backup,
+    configdocs,
+    demo,
+    evidence,
+    media,
+    pipeline,
+    run,
+)
 from takedown.logsetup import configure_logging
 
 
@@ -30,7 +40,7 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     ctx.obj = {"home": home}
 
 
-for group in (run, pipeline, accounts, admin, media, evidence, demo, configdocs):
+for group in (run, pipeline, accounts, admin, media, evidence, demo, configdocs, backup):
     for command in group.COMMANDS:
         cli.add_command(command)
 

@@ -205,3 +205,10 @@ def signer_from_settings(settings: Settings) -> Signer:
     production = settings.mode == "production"
     path = key_file_for(settings.home, settings.signing_key_file, production=production)
     return load_signer(path, create=not production)
+
+
+def existing_signer(settings: Settings) -> Signer | None:
+    """The signer if its key exists (never creates one): for verification commands."""
+    production = settings.mode == "production"
+    path = key_file_for(settings.home, settings.signing_key_file, production=production)
+    return load_signer(path) if path.exists() else None

@@ -86,7 +86,8 @@ def unprivileged_executable(chromium: str, user_name: str = CAPTURE_USER) -> tup
     home = runtime_dir / "home"
     home.mkdir(mode=0o700)
     os.chown(home, user.uid, user.gid)
-    os.chmod(runtime_dir, 0o711)  # noqa: S103 - the unprivileged browser user must traverse it
+    # Traversable, not listable: the capture user reaches its own home and nothing else here.
+    os.chmod(runtime_dir, 0o711)  # noqa: S103
     script = runtime_dir / "chromium-unprivileged"
     script.write_text(wrapper_script(chromium, user, home))
     script.chmod(0o700)

@@ -1,7 +1,7 @@
 """signed, append-only audit log
 
 Revision ID: 0008
-Revises: 0001
+Revises: 0007
 Create Date: 2026-12-03 15:00:00
 
 Adds the Ed25519 signature column and makes ``audit_events`` append-only: a trigger refusing
