@@ -17,8 +17,8 @@ from takedown.store.tables import Notice, notice_detections
 from takedown.web.app import create_app
 from takedown.web.ui.sample import seed_sample
 from tests.conftest import auth
-from tests.support.drain import drain
 from tests.notices.conftest import SmtpServer
+from tests.support.drain import drain
 from tests.ui.conftest import VAULT_KEY
 
 
