@@ -22,6 +22,16 @@ for _key in [k for k in os.environ if k.startswith("TAKEDOWN_")]:
     del os.environ[_key]
 
 
+@pytest.fixture(autouse=True)
+def _signing_keys(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Development signing keys (one per home) go to a temporary folder, not the user's ~/.config."""
+    from takedown.evidence import signing
+
+    monkeypatch.setattr(signing, "DEFAULT_KEY_DIR", tmp_path_factory.getbasetemp() / "keys")
+
+
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str]:
     """The base URL of a throwaway PostgreSQL cluster (a missing server is an error, not a skip)."""

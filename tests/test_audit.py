@@ -72,7 +72,8 @@ def test_cli_verify_passes_then_fails(settings: Settings, runtime: Runtime) -> N
         "TAKEDOWN_HOME": str(settings.home),
         "TAKEDOWN_DATABASE_URL": settings.database_url,
         "PYTHONPATH": os.environ.get("PYTHONPATH", ""),
-        "TAKEDOWN_SIGNING_KEY_FILE": str(settings.home.parent / "no-signing.key"),
+        # The runtime signs every entry with its installation's key; the CLI checks with it.
+        "TAKEDOWN_SIGNING_KEY_FILE": str(runtime.services.signer.key_file),
     }
     cmd = [sys.executable, "-m", "takedown.cli", "audit", "verify"]
     ok = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
@@ -159,6 +160,7 @@ def test_one_removed_row_and_a_rehashed_rest_fails(runtime: Runtime, signer: Sig
 
 
 def test_unsigned_entries_before_signing_are_legacy(runtime: Runtime, tmp_path: Path) -> None:
+    audit.install_signer(runtime.db.engine, None)  # as an installation from before signing
     _fill(runtime, 2)
     key = load_signer(tmp_path / "k", create=True)
     audit.install_signer(runtime.db.engine, key)

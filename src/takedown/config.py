@@ -123,7 +123,8 @@ class Settings(BaseSettings):
     # RFC 3161 time-stamping authority for custody entries.
     tsa_url: str | None = None
     # Ed25519 key signing custody and audit entries; kept OUTSIDE the home. Default in
-    # development: ~/.config/takedown/signing.key (created); required in production.
+    # development: ~/.config/takedown/homes/<hash of the home>/signing.key (created); required in
+    # production.
     signing_key_file: Path | None = None
     # 32-byte AES-GCM key for media at rest, base64. Required in production mode.
     vault_key: SecretStr | None = None

@@ -81,9 +81,10 @@ def test_capture_read_verify_export(tmp_path: Path, site: Site) -> None:
             == 403
         )
         assert c.post(f"/api/v1/evidence/{ev['id']}/verify", headers=h).json()["ok"] is True
+    key_file = rt.services.signer.key_file
     rt.close()
 
-    env = {"TAKEDOWN_HOME": str(settings.home)}
+    env = {"TAKEDOWN_HOME": str(settings.home), "TAKEDOWN_SIGNING_KEY_FILE": str(key_file)}
     cli = [sys.executable, "-m", "takedown.cli", "evidence"]
     ok = subprocess.run(
         [*cli, "verify", str(ev["id"])], env=env, capture_output=True, text=True, timeout=120

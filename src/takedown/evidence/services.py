@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from takedown.evidence.record import TimestampAuthority
+from takedown.evidence.signing import Signer
 from takedown.evidence.store import EvidenceStore, open_store
 from takedown.evidence.timestamp import HttpTimestampAuthority
 from takedown.evidence.vault import Vault
@@ -20,6 +21,7 @@ class EvidenceServices:
     vault: Vault | None
     tsa: TimestampAuthority | None
     timezone: str
+    signer: Signer | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> EvidenceServices:

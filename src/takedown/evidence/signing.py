@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import fcntl
+import hashlib
 import json
 import os
 from collections.abc import Iterator
@@ -27,7 +28,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 if TYPE_CHECKING:
     from takedown.config import Settings
 
-DEFAULT_KEY_FILE: Final = Path("~/.config/takedown/signing.key")
+DEFAULT_KEY_DIR: Final = Path("~/.config/takedown/homes")
 AUDIT_CHAIN: Final = "audit"
 
 
@@ -148,7 +149,9 @@ def key_file_for(home: Path, configured: Path | None, *, production: bool) -> Pa
     if configured is None:
         if production:
             raise SigningError("production mode needs TAKEDOWN_SIGNING_KEY_FILE (outside the home)")
-        return DEFAULT_KEY_FILE.expanduser()
+        # One key (and one set of signed heads) per installation, outside its home.
+        digest = hashlib.sha256(str(home.expanduser().absolute()).encode()).hexdigest()[:16]
+        return DEFAULT_KEY_DIR.expanduser() / digest / "signing.key"
     path = configured.expanduser().absolute()
     inside = path.is_relative_to(home.expanduser().absolute())
     if production and inside:

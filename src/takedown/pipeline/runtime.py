@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from functools import partial
 
+from takedown import audit
 from takedown.config import Settings
 from takedown.pipeline.context import StageContext
 from takedown.pipeline.graph import Graph, Stage
@@ -28,6 +29,8 @@ class Runtime:
         if migrate:
             upgrade(self.db, lock_dir=settings.home)
         self.services = Services(settings, self.db)
+        # Every audit entry written through this database is signed from now on.
+        audit.install_signer(self.db.engine, self.services.signer)
         self.graph = Graph.from_settings(settings)
         self.queues = Queues(settings, {st.name: st.lane for st in self.graph.stages})
         self.stages: dict[str, Stage] = {}
@@ -75,5 +78,6 @@ class Runtime:
         log_enabled()
 
     def close(self) -> None:
+        audit.install_signer(self.db.engine, None)
         self.services.close()
         self.db.dispose()

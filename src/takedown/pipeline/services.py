@@ -21,6 +21,7 @@ from sqlalchemy import select
 
 from takedown.config import Settings
 from takedown.evidence.services import EvidenceServices
+from takedown.evidence.signing import Signer, signer_from_settings
 from takedown.evidence.store import EvidenceStore, open_store
 from takedown.evidence.timestamp import HttpTimestampAuthority
 from takedown.evidence.vault import Vault
@@ -214,6 +215,11 @@ class Services:
         return self._lazy.get("store", lambda: open_store(self.settings.evidence_url))
 
     @property
+    def signer(self) -> Signer:
+        """Signs custody and audit entries (created on first use in development only)."""
+        return self._lazy.get("signer", lambda: signer_from_settings(self.settings))
+
+    @property
     def evidence(self) -> EvidenceServices:
         tsa = self.settings.tsa_url
         return self._lazy.get(
@@ -223,6 +229,7 @@ class Services:
                 vault=self.vault,
                 tsa=HttpTimestampAuthority(tsa) if tsa else None,
                 timezone=self.settings.timezone,
+                signer=self.signer,
             ),
         )
 

@@ -82,13 +82,14 @@ def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
                 media_urls=media_urls,
                 options=options,
                 tsa=services.tsa,
+                signer=services.signer,
             ),
             timeout=CAPTURE_TIMEOUT,
         )
     except CaptureError as exc:
         return _failed(ctx, evidence_id, exc.reason, priority)
     case_ref = f"CASE-{case_ids[0]:06d}" if case_ids else "CASE-PROACTIVE"
-    rec = EvidenceRecord.open(store, key, vault=vault)
+    rec = EvidenceRecord.open(store, key, vault=vault, signer=services.signer)
     committed = add_reports(
         rec,
         ReportInput(
@@ -98,6 +99,7 @@ def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
             center_name=ctx.settings.center_name,
         ),
         actor=ACTOR,
+        tsa=services.tsa,
     )
     manifest = committed.manifest
     with ctx.db.session() as s:

@@ -14,7 +14,7 @@ from takedown.audit import Event, record
 from takedown.evidence.record import EvidenceRecord
 from takedown.evidence.store import StoreError
 from takedown.evidence.vault import VaultError
-from takedown.evidence.verify import verify_evidence
+from takedown.evidence.verify import ArtifactRow, verify_evidence
 from takedown.pipeline import evidence as ev_store
 from takedown.pipeline.runtime import Runtime
 from takedown.store.tables import Artifact, Evidence
@@ -105,7 +105,17 @@ def verify(
     with rt.db.session() as s:
         ev = get_or_404(s, Evidence, evidence_id, "evidence")
         key = ev.key
-    report = verify_evidence(ev_store.store(rt), key, vault=ev_store.vault(rt))
+        q = select(Artifact).where(Artifact.evidence_id == evidence_id)
+        rows = [ArtifactRow(a.name, a.sha256, a.size) for a in s.execute(q).scalars()]
+    signer = rt.services.signer
+    report = verify_evidence(
+        ev_store.store(rt),
+        key,
+        vault=ev_store.vault(rt),
+        verifier=signer,
+        heads=signer.heads,
+        rows=rows,
+    )
     with rt.db.session() as s:
         record(s, Event("evidence.verify", who.actor, "evidence", evidence_id, {"ok": report.ok}))
     return {
