@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from huey import Huey, RedisHuey, SqliteHuey
+from huey import Huey, PriorityRedisHuey, SqliteHuey
 
 from takedown.config import Settings
 
@@ -18,7 +18,8 @@ from takedown.config import Settings
 def make_huey(settings: Settings, lane: str, name: str) -> Huey:
     url = settings.queue_url
     if url.startswith(("redis://", "rediss://", "unix://")):
-        huey: Huey = RedisHuey(name, url=url, results=False, utc=True)
+        # The priority variant: plain RedisHuey refuses a task with a priority (matches first).
+        huey: Huey = PriorityRedisHuey(name, url=url, results=False, utc=True)
     elif url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
         path = path.with_name(f"{path.stem}-{lane}{path.suffix or '.db'}")

@@ -11,7 +11,12 @@ from sqlalchemy.orm import Session
 from takedown import __version__
 from takedown.audit import Event, record
 from takedown.config import Settings
-from takedown.evidence.capture import CaptureError, CaptureOptions, capture_evidence
+from takedown.evidence.capture import (
+    CaptureError,
+    CaptureOptions,
+    capture_evidence,
+    new_evidence_key,
+)
 from takedown.evidence.record import EvidenceRecord
 from takedown.evidence.reports.build import add_reports
 from takedown.evidence.reports.content import MatchInfo, ReportInput
@@ -48,6 +53,26 @@ class CaptureStage:
             self.ctx.handoff("draft", notice_id, priority)
 
 
+def _fresh_key(ctx: StageContext, evidence_id: int, old: str, left: list[str]) -> str:
+    key = new_evidence_key()
+    with ctx.db.session() as s:
+        ev = s.get(Evidence, evidence_id)
+        if ev is not None:
+            ev.key = key
+        record(
+            s,
+            Event(
+                "evidence.attempt_abandoned",
+                ACTOR,
+                "evidence",
+                evidence_id,
+                {"abandoned_key": old, "files": sorted(left), "new_key": key},
+            ),
+        )
+    log.warning("evidence %s: an earlier capture left %s; capturing afresh", evidence_id, old)
+    return key
+
+
 def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
     """Capture the evidence; returns the drafts (notice id, priority) it completes."""
     with ctx.db.session() as s:
@@ -70,6 +95,10 @@ def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
         priority = max((d.priority for d in dets), default=0.0)
     services = ctx.services.evidence
     store, vault = services.store, services.vault
+    if store.names(key):
+        # An earlier attempt died part-way (a killed worker): its files stay as they are, never
+        # overwritten, and this attempt writes a folder of its own.
+        key = _fresh_key(ctx, evidence_id, key, store.names(key))
     options = CaptureOptions(timezone=ctx.settings.timezone, actor=ACTOR)
     try:
         committed = ctx.services.run(
