@@ -120,8 +120,10 @@ class Settings(BaseSettings):
     send_retry_seconds: float = Field(30.0, gt=0)
     # Path of the Chromium binary for capture (default: found on PATH).
     chromium: str | None = None
-    # RFC 3161 time-stamping authority for custody entries.
+    # RFC 3161 time-stamping authority for custody entries and the audit log's head.
     tsa_url: str | None = None
+    # How often the audit log's newest entry is time-stamped (when tsa_url is set).
+    audit_stamp_seconds: float = Field(3600.0, gt=0)
     # Ed25519 key signing custody and audit entries; kept OUTSIDE the home. Default in
     # development: ~/.config/takedown/homes/<hash of the home>/signing.key (created); required in
     # production.
@@ -187,6 +189,8 @@ class Settings(BaseSettings):
     alert_targets: list[dict[str, Any]] = Field(default_factory=list)
     alert_timeout: float = Field(10.0, gt=0, le=60)
     public_url: str = "http://127.0.0.1:8000"  # links in alerts point here
+    # How often expired evidence artifacts are looked for and deleted.
+    retention_check_seconds: float = Field(3600.0, gt=0)
     # Days an artifact of each evidence kind is kept (absent kind: kept); handed-over kept always.
     retention_days: dict[str, int] = Field(
         default_factory=lambda: {"media": 180, "screenshot": 730, "html": 730, "text": 730}

@@ -6,6 +6,7 @@ import json
 import os
 import stat
 from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -142,3 +143,38 @@ def test_key_placement(tmp_path: Path) -> None:
     assert key_file_for(home, tmp_path / "k", production=True) == tmp_path / "k"
     key = load_signer(tmp_path / "k", create=True).key_file
     assert key is not None and stat.S_IMODE(key.stat().st_mode) == 0o600
+
+
+def test_retention_tombstone_passes_verify_a_plain_deletion_does_not(
+    store: FileStore, signed: str, signer: Signer
+) -> None:
+    from takedown.review.retention import retire_artifact
+
+    custody = store.read(signed, "custody.jsonl").decode().splitlines()
+    manifest_name = json.loads(custody[-1])["manifest"]
+    manifest = Manifest.from_json(store.read(signed, manifest_name))
+    media = next(a for a in manifest.artifacts if a.kind == "media")
+    text = next(a for a in manifest.artifacts if a.name == "page.txt")
+    public = Verifier.from_pem(signer.public_pem())
+    when = datetime(2027, 1, 1, tzinfo=UTC)
+    retire_artifact(
+        store, signed, media.name, media.sha256, when, "retention_days[media]=180", signer
+    )
+    rows = [ArtifactRow(a.name, a.sha256, a.size) for a in manifest.artifacts if a is not media]
+    report = verify_evidence(store, signed, verifier=public, heads=signer.heads, rows=rows)
+    assert report.ok, report.lines()
+    assert any("deleted under the retention policy" in n for n in report.notes)
+
+    # A file removed without a tombstone, or with a forged (unsigned) one, is a problem.
+    path = store.local_path(signed, "page.txt")
+    assert path is not None
+    path.unlink()
+    forged = {
+        "name": "page.txt",
+        "sha256": text.sha256,
+        "deleted_at": when.isoformat(),
+        "policy": "x",
+    }
+    store.append(signed, "retention.jsonl", (json.dumps(forged) + "\n").encode())
+    report = verify_evidence(store, signed, verifier=public, heads=signer.heads)
+    assert [(p.subject, p.detail) for p in report.problems] == [("page.txt", "missing")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from takedown import audit
+from takedown.audit_stamp import check_stamps
 from takedown.cli.context import runtime_from
 from takedown.evidence.signing import SigningError, existing_signer
 
@@ -36,6 +37,7 @@ def audit_verify(ctx: click.Context) -> None:
         with rt.db.session() as s:
             report = audit.verify_signed(s, signer, signer.heads if signer else None)
             count, problems = report.count, report.problems
+            stamps, stamp_problems = check_stamps(s)
     finally:
         rt.close()
     if signer is None:
@@ -44,9 +46,13 @@ def audit_verify(ctx: click.Context) -> None:
         click.echo(f"note: {report.legacy_unsigned} legacy-unsigned entries", err=True)
     for p in problems:
         click.echo(f"entry {p.entry_id}: {p.reason}", err=True)
-    if problems:
+    for line in stamp_problems:
+        click.echo(line, err=True)
+    if stamps:
+        click.echo(f"{stamps} RFC 3161 time-stamps of the head checked", err=True)
+    if problems or stamp_problems:
         raise click.ClickException(
-            f"audit log BROKEN: {len(problems)} problem(s) in {count} entries"
+            f"audit log BROKEN: {len(problems) + len(stamp_problems)} problem(s) in {count} entries"
         )
     click.echo(f"audit log OK: {count} entries, chain intact")
 

@@ -61,7 +61,8 @@ class EvidenceStore(Protocol):
         """A path on the local file system, when the store has one (for tests and tools)."""
 
     def delete(self, key: str, name: str) -> None:
-        """Remove a hand-over file (spools only; evidence is never deleted)."""
+        """Remove a hand-over file (a spool), or an artifact past its retention period (the
+        retention job leaves a signed tombstone first); evidence is never deleted otherwise."""
 
 
 class FileStore:
@@ -123,7 +124,7 @@ class FileStore:
         return self._path(key, name)
 
     def delete(self, key: str, name: str) -> None:
-        """Remove a hand-over file (a spool); evidence itself is never deleted this way."""
+        """Remove a spool, or an artifact past its retention period (see the Protocol)."""
         self._path(key, name).unlink(missing_ok=True)
 
 

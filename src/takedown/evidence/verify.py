@@ -8,6 +8,7 @@ compares the database's artifact rows with the certified manifest.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -53,6 +54,37 @@ class ArtifactRow:
     name: str
     sha256: str
     size: int
+
+
+RETENTION_LOG = "retention.jsonl"
+
+
+def tombstone_body(line: dict[str, str]) -> bytes:
+    """The signed part of a retention tombstone."""
+    fields = {k: line[k] for k in ("name", "sha256", "deleted_at", "policy")}
+    return json.dumps(fields, sort_keys=True, separators=(",", ":")).encode("utf-8")
+
+
+def retained_away(
+    store: EvidenceStore, evidence_key: str, verifier: Verifier | None
+) -> dict[str, tuple[str, str]]:
+    """Artifacts deleted under the retention policy: name -> (sha256, deleted_at). With a
+    verifier, only validly signed tombstones count."""
+    try:
+        raw = store.read(evidence_key, RETENTION_LOG)
+    except StoreError:
+        return {}
+    out: dict[str, tuple[str, str]] = {}
+    for text in raw.decode("utf-8", "replace").splitlines():
+        try:
+            line = json.loads(text)
+            body = tombstone_body(line)
+        except (ValueError, KeyError, TypeError):
+            continue
+        if verifier is not None and not verifier.valid(body, line.get("signature")):
+            continue
+        out[line["name"]] = (line["sha256"], line["deleted_at"])
+    return out
 
 
 def cross_check(manifest: Manifest, rows: Sequence[ArtifactRow]) -> list[Problem]:
@@ -105,8 +137,13 @@ def verify_evidence(
         problems.append(Problem("manifest", f"cannot read the certified manifest: {exc}"))
         return VerifyReport(evidence_key, problems=tuple(problems))
     checked: list[str] = []
+    gone = retained_away(store, evidence_key, verifier)
     for artifact in manifest.artifacts:
         checked.append(artifact.name)
+        deleted = gone.get(artifact.name)
+        if deleted is not None and deleted[0] == artifact.sha256:
+            notes.append(f"{artifact.name} deleted under the retention policy on {deleted[1]}")
+            continue
         try:
             stored = store.read(evidence_key, artifact.name)
         except StoreError:
@@ -131,10 +168,22 @@ def verify_evidence(
     if vault is None and any(a.encrypted for a in manifest.artifacts):
         notes.append("encrypted artifacts checked in stored form only (no vault key)")
     if rows is not None:
+        rows = [
+            *rows,
+            *(
+                ArtifactRow(a.name, a.sha256, a.size)
+                for a in manifest.artifacts
+                if a.name in gone and gone[a.name][0] == a.sha256
+            ),
+        ]
         problems += cross_check(manifest, rows)
     listed = {a.name for a in manifest.artifacts}
     for name in store.names(evidence_key):
-        if name not in listed and not name.startswith(f"{MANIFESTS}/") and name != "custody.jsonl":
+        if (
+            name not in listed
+            and not name.startswith(f"{MANIFESTS}/")
+            and name not in ("custody.jsonl", RETENTION_LOG)
+        ):
             notes.append(f"{name} is not listed in the manifest")
     return VerifyReport(
         evidence_key,

@@ -41,6 +41,8 @@ class JobContext:
     pending: Callable[[str], int]
     # The stage classes, for jobs that work on every stage (the sweeper).
     stage_works: dict[str, object]
+    # The shared services (evidence store, signer, TSA) for the housekeeping jobs.
+    services: Services | None = None
 
     def handoff(self, target: str, item_id: int, priority: float = 0.0) -> None:
         self.send(target, item_id, priority)

@@ -55,6 +55,8 @@ JOBS_BASE: Mapping[str, int] = {
     "takedown.pipeline.jobs:WakeSendRetries": 300,
     "takedown.pipeline.jobs:WakeRechecks": 400,
     "takedown.pipeline.jobs:WakeRenotices": 500,
+    "takedown.pipeline.housekeeping:EnforceRetention": 900,
+    "takedown.pipeline.housekeeping:StampAuditHead": 910,
 }
 # What the web and the command line may start, and why.
 ENTRIES: Mapping[str, str] = {

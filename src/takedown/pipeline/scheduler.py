@@ -54,6 +54,7 @@ def build_jobs(rt: Runtime, lanes: tuple[str, ...] = LANES) -> list[Job]:
                 local_stages=local,
                 pending=rt.queues.pending,
                 stage_works={st.name: st.work for st in rt.graph.stages if st.work},
+                services=rt.services,
             )
         )
         for cls in rt.graph.jobs

@@ -1,0 +1,75 @@
+"""Housekeeping jobs of the scheduler: retention of evidence and time-stamps of the audit head."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import ClassVar
+
+from takedown.audit_stamp import Stamp, stamp_head
+from takedown.config import Settings
+from takedown.evidence.timestamp import HttpTimestampAuthority, TimestampError
+from takedown.pipeline.context import JobContext
+from takedown.review.retention import Expired, enforce_retention
+
+log = logging.getLogger(__name__)
+
+
+class EnforceRetention:
+    """Deletes evidence artifacts older than their kind's retention period (never handed-over)."""
+
+    name: ClassVar[str] = "enforce_retention"
+    lane: ClassVar[str] = "notice"
+    successors: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def interval(cls, settings: Settings) -> float:
+        return settings.retention_check_seconds
+
+    def run(self, now: datetime) -> Expired:
+        services = self.ctx.services
+        with self.ctx.db.session() as s:
+            expired = enforce_retention(
+                s,
+                self.ctx.settings,
+                now,
+                store=services.store if services is not None else None,
+                signer=services.signer if services is not None else None,
+            )
+        if expired.artifacts:
+            log.info("retention: %d artifacts deleted %s", expired.artifacts, expired.by_kind)
+        return expired
+
+
+class StampAuditHead:
+    """RFC 3161 time-stamp of the audit chain's head at TAKEDOWN_AUDIT_STAMP_SECONDS."""
+
+    name: ClassVar[str] = "stamp_audit_head"
+    lane: ClassVar[str] = "notice"
+    successors: ClassVar[tuple[str, ...]] = ()
+    _warned: ClassVar[bool] = False
+
+    def __init__(self, ctx: JobContext) -> None:
+        self.ctx = ctx
+
+    @classmethod
+    def interval(cls, settings: Settings) -> float:
+        return settings.audit_stamp_seconds
+
+    def run(self, now: datetime) -> Stamp | None:
+        settings = self.ctx.settings
+        if not settings.tsa_url:
+            if settings.mode == "production" and not StampAuditHead._warned:
+                StampAuditHead._warned = True
+                log.warning("no TAKEDOWN_TSA_URL: the audit log's head is not time-stamped")
+            return None
+        tsa = HttpTimestampAuthority(settings.tsa_url)
+        try:
+            with self.ctx.db.session() as s:
+                return stamp_head(s, tsa, settings.tsa_url)
+        except TimestampError as exc:
+            log.warning("time-stamping the audit head failed: %s", exc)
+            return None
