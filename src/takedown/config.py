@@ -188,6 +188,8 @@ class Settings(BaseSettings):
     # Alerts: Apprise targets (see takedown.alerts.targets.AlertTarget), as a JSON list.
     alert_targets: list[dict[str, Any]] = Field(default_factory=list)
     alert_timeout: float = Field(10.0, gt=0, le=60)
+    # How often new events (from the audit log) are gathered into alerts.
+    alert_check_seconds: float = Field(15.0, gt=0)
     public_url: str = "http://127.0.0.1:8000"  # links in alerts point here
     # How often expired evidence artifacts are looked for and deleted.
     retention_check_seconds: float = Field(3600.0, gt=0)

@@ -57,6 +57,7 @@ JOBS_BASE: Mapping[str, int] = {
     "takedown.pipeline.jobs:WakeRenotices": 500,
     "takedown.pipeline.housekeeping:EnforceRetention": 900,
     "takedown.pipeline.housekeeping:StampAuditHead": 910,
+    "takedown.pipeline.housekeeping:DispatchAlerts": 920,
 }
 # What the web and the command line may start, and why.
 ENTRIES: Mapping[str, str] = {

@@ -13,11 +13,13 @@ import logging
 import os
 import secrets
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from takedown.config import Settings
 from takedown.evidence.services import EvidenceServices
@@ -33,7 +35,7 @@ from takedown.matching.hashes import ReferenceHashes
 from takedown.matching.hashing import HashLimits
 from takedown.pipeline.aio import AsyncRunner
 from takedown.store.db import Database
-from takedown.store.tables import Reference
+from takedown.store.tables import Case, Reference
 
 if TYPE_CHECKING:
     from takedown.pipeline.runtime import Runtime
@@ -69,11 +71,16 @@ def dev_vault_key(home: Path) -> bytes:
 
 
 class MatcherService:
-    """The in-memory index of every reference, kept in step with the database.
+    """The in-memory index of the references of every case still matched (not closed), kept in
+    step with the database.
 
     Each process loads the references at start, then before each use adds those created since
-    (by id), so a worker on another machine sees new intake within one media item.
+    (by id), so a worker on another machine sees new intake within one media item; every
+    ``RECONCILE_SECONDS`` it also drops the references of closed or erased cases and takes back
+    those of re-opened ones, so closing a case stops matching in every process.
     """
+
+    RECONCILE_SECONDS = 10.0
 
     def __init__(self, db: Database) -> None:
         self.db = db
@@ -81,17 +88,47 @@ class MatcherService:
         self._last_id = 0
         self._known: set[int] = set()
         self._lock = threading.Lock()
+        self._reconciled = 0.0
+
+    @staticmethod
+    def _open_cases() -> Any:
+        return select(Case.id).where(Case.status != "closed", Case.erased_at.is_(None))
 
     def refresh(self) -> Matcher:
         with self._lock, self.db.session() as s:
             rows = s.execute(
                 select(Reference.id, Reference.case_id, Reference.hashes).where(
-                    Reference.id > self._last_id
+                    Reference.id > self._last_id, Reference.case_id.in_(self._open_cases())
                 )
             ).all()
             for ref_id, case_id, hashes in rows:
                 self.add(ref_id, case_id, hashes)
+            self._last_id = max(
+                self._last_id,
+                s.execute(select(func.coalesce(func.max(Reference.id), 0))).scalar_one(),
+            )
+            if time.monotonic() - self._reconciled >= self.RECONCILE_SECONDS:
+                self._reconcile(s)
         return self.matcher
+
+    def _reconcile(self, s: Session) -> None:
+        wanted = set(
+            s.execute(
+                select(Reference.id).where(Reference.case_id.in_(self._open_cases()))
+            ).scalars()
+        )
+        for ref_id in self._known - wanted:
+            self.matcher.remove(ref_id)
+            self._known.discard(ref_id)
+        missing = wanted - self._known
+        if missing:
+            for ref_id, case_id, hashes in s.execute(
+                select(Reference.id, Reference.case_id, Reference.hashes).where(
+                    Reference.id.in_(missing)
+                )
+            ).all():
+                self.add(ref_id, case_id, hashes)
+        self._reconciled = time.monotonic()
 
     def add(self, ref_id: int, case_id: int, hashes: dict[str, Any]) -> None:
         if ref_id in self._known:

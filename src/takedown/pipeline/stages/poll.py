@@ -140,6 +140,7 @@ def finish(db: Database, source_id: int, error: str | None, state: SourceState |
         now = utcnow()
         src.last_polled_at = now
         src.last_error = error[:2000] if error else None
+        src.failing_since = (src.failing_since or now) if error else None
         if state is not None:
             state.compact()
             src.poll_state = state.to_json()

@@ -41,6 +41,8 @@ class Source(WorkItem, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_polled_at: Mapped[datetime | None] = mapped_column(default=None)
     last_error: Mapped[str | None] = mapped_column(String(2000), default=None)
+    # When the polls began to fail (None while they succeed): alerts after an hour.
+    failing_since: Mapped[datetime | None] = mapped_column(default=None)
     next_poll_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     polls: Mapped[int] = mapped_column(default=0)
 
