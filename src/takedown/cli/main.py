@@ -12,6 +12,7 @@ from takedown.cli import (
     accounts,
     admin,
     backup,
+    cases,
     configdocs,
     demo,
     evidence,
@@ -40,7 +41,7 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     ctx.obj = {"home": home}
 
 
-for group in (run, pipeline, accounts, admin, media, evidence, demo, configdocs, backup):
+for group in (run, pipeline, accounts, admin, cases, media, evidence, demo, configdocs, backup):
     for command in group.COMMANDS:
         cli.add_command(command)
 

@@ -89,6 +89,19 @@ def export_evidence(
     as_zip: bool = False,
 ) -> ExportResult:
     """Write ``dest`` (a new folder, or a ``.zip`` when ``as_zip``) and return what it holds."""
+    files = evidence_files(store, evidence_key, vault=vault)
+    if as_zip:
+        _write_zip(dest, evidence_key, files)
+    else:
+        _write_folder(dest, files)
+    return ExportResult(dest, tuple(sorted(files)))
+
+
+def evidence_files(
+    store: EvidenceStore, evidence_key: str, *, vault: Vault | None
+) -> dict[str, bytes]:
+    """The export of one item, file name → bytes (artifacts in clear, checked against the
+    manifest on the way out)."""
     entries = CustodyLog(store, evidence_key).entries()
     if not entries:
         raise StoreError(f"no evidence {evidence_key!r}")
@@ -123,11 +136,7 @@ def export_evidence(
         entry_id=entries[-1].id,
         manifest_sha=entries[-1].manifest_sha256,
     ).encode("utf-8")
-    if as_zip:
-        _write_zip(dest, evidence_key, files)
-    else:
-        _write_folder(dest, files)
-    return ExportResult(dest, tuple(sorted(files)))
+    return files
 
 
 def _write_folder(dest: Path, files: dict[str, bytes]) -> None:

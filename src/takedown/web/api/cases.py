@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
+from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response, status
+from fastapi.responses import FileResponse
 from pydantic import Field, field_validator
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
+from takedown.evidence.bundle import BundleError
 from takedown.pipeline.evidence import store as evidence_store
 from takedown.pipeline.runtime import Runtime
 from takedown.pipeline.services import matcher
-from takedown.review import erasure, lifecycle
+from takedown.review import erasure, handover, lifecycle
 from takedown.review.cases import add_case, change_case
 from takedown.store.tables import Case, Reference
 from takedown.web.api.common import Out, Strict, get_or_404
@@ -229,3 +234,38 @@ def erase_case(
     erasure.vacuum(rt.db.engine)
     lifecycle.release_references(matcher(rt), done.reference_ids)
     return ErasureOut.model_validate(done)
+
+
+class BundleIn(Strict):
+    evidence_ids: list[int] = Field(default_factory=list, max_length=10_000)
+    handed_to: str | None = Field(None, max_length=200)
+
+
+@router.post("/{case_id}/bundle", response_class=FileResponse)
+def post_bundle(
+    case_id: int,
+    body: BundleIn,
+    background: BackgroundTasks,
+    rt: Runtime = Depends(runtime),
+    who: Principal = Depends(officer),
+) -> FileResponse:
+    """The case's signed evidence bundle for the police (zip); audited."""
+    folder = Path(tempfile.mkdtemp(prefix="bundle-"))
+    dest = folder / f"takedown-case-{case_id}-bundle.zip"
+    try:
+        handover.bundle_case(
+            rt, case_id, dest, who, evidence_ids=body.evidence_ids, handed_to=body.handed_to
+        )
+    except LookupError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise HTTPException(status.HTTP_404_NOT_FOUND, str(exc)) from exc
+    except BundleError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    background.add_task(shutil.rmtree, folder, True)
+    return FileResponse(
+        dest,
+        media_type="application/zip",
+        filename=dest.name,
+        headers={"Cache-Control": "no-store"},
+    )
