@@ -124,3 +124,48 @@ def test_guard_proxy_refuses_tunnels_and_remembers_why(loop: Loop, watched: Serv
     assert plain.startswith(b"HTTP/1.1 403")
     assert reason is not None and "loopback" in reason
     assert watched.requests() == []
+
+
+def test_background_captures_leave_a_page_for_urgent_work(loop: Loop) -> None:
+    """Keyword-only captures (background) hold at most all pages but one: a match's capture
+    starts at once behind a backlog of them."""
+    import time as _time
+
+    from takedown.fetch.browser import CaptureLimits
+
+    def slow_body() -> Iterator[bytes]:
+        _time.sleep(4)
+        yield b"<html><body>slow</body></html>"
+
+    def handler(request: object) -> Reply:
+        if getattr(request, "path", "") == "/slow":
+            return Reply(200, content_type="text/html", chunks=slow_body())
+        return Reply(200, b"<html><body>urgent</body></html>", "text/html")
+
+    with ServerThread(handler) as web:
+        browser = Browser(BrowserConfig(max_pages=2), guard=UrlGuard(allow=[web.origin]))
+        limits = CaptureLimits(budget_seconds=15)
+
+        async def main() -> tuple[float, int]:
+            backlog = [
+                asyncio.create_task(
+                    browser.capture(web.url("/slow"), limits=limits, background=True)
+                )
+                for _ in range(3)
+            ]
+            await asyncio.sleep(1.0)
+            started = _time.monotonic()
+            page = await browser.capture(web.url("/fast"), limits=limits)
+            took = _time.monotonic() - started
+            waiting = sum(1 for t in backlog if not t.done())
+            assert "urgent" in page.html
+            await asyncio.gather(*backlog)
+            return took, waiting
+
+        try:
+            took, waiting = loop.run(main())
+        finally:
+            loop.run(browser.aclose())
+    # Had the backlog taken both pages, the urgent capture could only start once one of them
+    # finished; it finished while all three were still loading.
+    assert waiting == 3, f"the urgent capture ({took:.1f} s) waited behind the backlog"

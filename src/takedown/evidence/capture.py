@@ -45,6 +45,8 @@ class CaptureOptions:
     actor: str = "capture-worker"
     limits: CaptureLimits = field(default_factory=CaptureLimits)
     thumbnail_side: int = 160
+    # A page with only keyword hits: captured in the browser's spare pages (see Browser.capture).
+    background: bool = False
 
 
 def new_evidence_key(now: datetime | None = None) -> str:
@@ -73,7 +75,7 @@ async def capture_evidence(
     """
     options = options or CaptureOptions()
     try:
-        page = await browser.capture(url, limits=options.limits)
+        page = await browser.capture(url, limits=options.limits, background=options.background)
     except BrowserError as exc:
         raise CaptureError(url, exc.reason) from exc
     except TimeoutError as exc:

@@ -147,6 +147,8 @@ class BrowserConfig:
             "executable": settings.chromium,
             "proxy": settings.proxy,
             "user_agent": settings.user_agent,
+            # The browser lane's bound: pages (contexts) open at once on the one Chromium.
+            "max_pages": settings.browser_contexts,
         }
         values.update(overrides)
         return cls(**values)
@@ -191,6 +193,9 @@ class Browser:
         self._guard = guard
         self._clock = clock
         self._pages = asyncio.Semaphore(config.max_pages)
+        # Background captures (pages with only a keyword hit) may hold all pages but one, so a
+        # match's capture or a rendered poll never waits behind a backlog of them.
+        self._background = asyncio.Semaphore(max(1, config.max_pages - 1))
         self._launch_lock = asyncio.Lock()
         self._playwright: Playwright | None = None
         self._browser: PwBrowser | None = None
@@ -282,12 +287,21 @@ class Browser:
             html = await page.content()
             return RenderedPage(page.url, html, response.status if response else None)
 
-    async def capture(self, url: str, *, limits: CaptureLimits | None = None) -> PageCapture:
+    async def capture(
+        self, url: str, *, limits: CaptureLimits | None = None, background: bool = False
+    ) -> PageCapture:
         """Load ``url`` within the budget and record its network, DOM and a screenshot.
 
         A page still loading at the deadline is taken as it stands (``timed_out``); a page that
-        cannot be loaded at all raises :class:`BrowserError` with the reason.
+        cannot be loaded at all raises :class:`BrowserError` with the reason. A ``background``
+        capture leaves one page free for urgent work.
         """
+        if background:
+            async with self._background:
+                return await self._capture(url, limits)
+        return await self._capture(url, limits)
+
+    async def _capture(self, url: str, limits: CaptureLimits | None) -> PageCapture:
         limits = limits or CaptureLimits()
         self._refuse_early(url)
         started_at = self._clock()

@@ -46,7 +46,9 @@ class CaptureStage:
 
     @classmethod
     def concurrency(cls, settings: Settings) -> int:
-        return settings.browser_contexts
+        # One thread more than pages: a match's capture starts while every other thread waits
+        # for a page behind keyword-only captures (which may hold all pages but one).
+        return settings.browser_contexts + 1
 
     def run(self, evidence_id: int) -> None:
         for notice_id, priority in capture(self.ctx, evidence_id):
@@ -93,13 +95,14 @@ def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
         )
         case_ids = sorted({d.case_id for d in dets if d.case_id is not None})
         priority = max((d.priority for d in dets), default=0.0)
+        background = all(d.kind == "text" for d in dets)
     services = ctx.services.evidence
     store, vault = services.store, services.vault
     if store.names(key):
         # An earlier attempt died part-way (a killed worker): its files stay as they are, never
         # overwritten, and this attempt writes a folder of its own.
         key = _fresh_key(ctx, evidence_id, key, store.names(key))
-    options = CaptureOptions(timezone=ctx.settings.timezone, actor=ACTOR)
+    options = CaptureOptions(timezone=ctx.settings.timezone, actor=ACTOR, background=background)
     try:
         committed = ctx.services.run(
             capture_evidence(

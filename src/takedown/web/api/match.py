@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, Depends, HTTPException, Request, status
 from fastapi.concurrency import run_in_threadpool
 
@@ -47,9 +49,14 @@ async def match(
             raise HTTPException(
                 status.HTTP_422_UNPROCESSABLE_ENTITY, f"cannot hash the file: {exc}"
             ) from exc
-        found = await run_in_threadpool(
-            services.matcher(rt).refresh().match, hashes, case_id=case_id, data=upload.data
-        )
+        matcher = services.matcher(rt)
+        data = upload.data
+
+        def match() -> list[Any]:
+            # The refresh reads the database: with the match, off the event loop.
+            return matcher.refresh().match(hashes, case_id=case_id, data=data)
+
+        found = await run_in_threadpool(match)
     return [
         MatchOut(
             case_id=r.case_id,
