@@ -47,7 +47,7 @@ def candidates_page(request: Request, user: UiUser = Depends(viewer)) -> Respons
         f=f,
         kinds=KINDS,
         here=this_page(request),
-        pager=pager_links(request, cursor),
+        pages=pager_links(request, cursor),
     )
 
 

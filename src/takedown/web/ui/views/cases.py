@@ -68,7 +68,7 @@ def case_list(request: Request, user: UiUser = Depends(viewer)) -> Response:
         dets=dets,
         f=f,
         statuses=CASE_STATUSES,
-        pager=pager_links(request, cursor),
+        pages=pager_links(request, cursor),
     )
 
 

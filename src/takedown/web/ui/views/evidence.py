@@ -38,7 +38,7 @@ def evidence_list(request: Request, user: UiUser = Depends(viewer)) -> Response:
     with ui(request).rt.db.session() as s:
         rows, cursor = paginate(s, query, [Order(Evidence.id, True)], f.page)
     return render(
-        request, "evidence_list.html", items=rows, f=f, pager=pager_links(request, cursor)
+        request, "evidence_list.html", items=rows, f=f, pages=pager_links(request, cursor)
     )
 
 

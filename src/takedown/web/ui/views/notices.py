@@ -61,7 +61,7 @@ def notice_list(request: Request, user: UiUser = Depends(viewer)) -> Response:
         statuses=STATUSES,
         kinds=NOTICE_KINDS,
         f=replace(f, status=status),
-        pager=pager_links(request, cursor),
+        pages=pager_links(request, cursor),
     )
 
 

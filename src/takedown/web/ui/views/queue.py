@@ -60,7 +60,7 @@ def queue_view(request: Request, user: UiUser = Depends(viewer)) -> Response:
         f=f,
         kinds=DETECTION_KINDS,
         here=this_page(request),
-        pager=pager_links(request, cursor),
+        pages=pager_links(request, cursor),
     )
 
 

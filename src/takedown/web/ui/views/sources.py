@@ -59,7 +59,7 @@ def source_list(request: Request, user: UiUser = Depends(viewer)) -> Response:
         states=STATES,
         f=f,
         here=this_page(request),
-        pager=pager_links(request, cursor),
+        pages=pager_links(request, cursor),
     )
 
 
