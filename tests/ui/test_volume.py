@@ -13,11 +13,11 @@ from html import unescape
 
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from takedown.pipeline.runtime import Runtime
 from takedown.review.dashboard import compute_dashboard
-from takedown.store.tables import Detection, Notice, Source
+from takedown.store.tables import Detection, Notice, Page, Source, notice_detections
 from takedown.web.ui.listing import PAGE_SIZE
 from takedown.web.ui.sample import Seeded
 from tests.ui.conftest import audit_actions, csrf_of
@@ -215,3 +215,49 @@ def test_dashboard_period_share_and_exports(
     assert values[0] == ("section", "label", "value")
     assert len(values) == len(rows)
     assert ("totals", "detections", str(in_week)) in values
+
+
+def test_keyword_badge_and_text_detection_read_as_words(
+    client_as: Client, ui_runtime: Runtime, seeded: Seeded
+) -> None:
+    with ui_runtime.db.session() as s:
+        det = s.get(Detection, seeded.detection_ids[0])
+        assert det is not None
+        page = s.get(Page, det.page_id)
+        assert page is not None
+        page.keyword_hits = [
+            {"keyword": "zorblat", "variant": "zorb1at", "kind": "leet", "matched": "zorb1at"}
+        ]
+        text = Detection(
+            case_id=seeded.case_id,
+            page_id=page.id,
+            page_url=page.url,
+            site=page.site,
+            kind="text",
+            algorithm="keyword",
+            distance=0.0,
+        )
+        proactive = Detection(
+            page_id=page.id,
+            page_url=page.url,
+            media_url=f"{page.url}/x.jpg",
+            site=page.site,
+            kind="image",
+            algorithm="nudenet",
+            distance=0.0,
+        )
+        s.add_all([text, proactive])
+        s.flush()
+        for d in (text, proactive):
+            s.execute(
+                insert(notice_detections).values(notice_id=seeded.notice_id, detection_id=d.id)
+            )
+    html = unescape(client_as("viewer").get("/queue").text)
+    entry = html.split(f'id="notice-{seeded.notice_id}"')[1].split("</article>")[0]
+    assert "zorblat" in entry and "zorb1at" in entry
+    assert "{'keyword'" not in entry and "'variant'" not in entry
+    assert "#-" not in entry and "keyword · distance" not in entry
+    assert "참조 없음" in entry  # the proactive finding says it has no reference
+    assert (
+        "Matched reference #" in entry or "일치한 원본 #" in entry
+    )  # the image matches still say it
