@@ -261,3 +261,19 @@ def test_keyword_badge_and_text_detection_read_as_words(
     assert (
         "Matched reference #" in entry or "일치한 원본 #" in entry
     )  # the image matches still say it
+
+
+def test_skip_link_units_and_live_countdown(client_as: Client, seeded: Seeded) -> None:
+    client = client_as("officer")
+    queue = client.get("/queue").text
+    assert '<a class="skip" href="#main">' in queue and '<main id="main"' in queue
+    assert queue.index('class="skip"') < queue.index('<header class="top">')  # first to focus
+    assert 'class="countdown" role="timer" aria-live="polite"' in queue
+    board = client.get("/dashboard").text
+    # Every median carries its unit, and so does each figure in the removal table.
+    tiles = re.findall(
+        r'<div class="total"><span class="n">([^<]*)(<abbr[^>]*>[^<]*</abbr>)?', board
+    )
+    medians = [t for t in tiles if t[0] not in ("-",) and "." in t[0]]
+    assert medians and all(unit for _, unit in medians)
+    assert re.search(r"<td>\d+\.\d (h|시간)", board)  # time to removal per site, in hours

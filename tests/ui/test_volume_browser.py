@@ -158,6 +158,10 @@ def test_filter_by_site_then_bulk_approve_all_or_nothing(site: Site) -> None:
 def test_keyboard_shortcuts(site: Site) -> None:
     page = logged_in(site)
     page.goto(f"{site.url}/queue?site={KEYS_SITE}")
+    page.keyboard.press("Tab")  # the skip link comes first and takes you to the content
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
     entries = page.locator("article.notice-entry")
     assert entries.count() == 3
     order = [int(x) for x in entries.evaluate_all("els => els.map(e => e.dataset.notice)")]
