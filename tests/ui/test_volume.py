@@ -159,6 +159,7 @@ def test_hash_matches_are_marked_decidable_from_the_preview(
         client.get("/queue").text.split(f'id="notice-{seeded.notice_id}"')[1].split("</article>")[0]
     )
     assert mark not in entry
+    assert client.get("/queue", params={"preview": "1"}).text.count("data-notice=") == 0
     with ui_runtime.db.session() as s:
         for i in seeded.detection_ids:
             det = s.get(Detection, i)
@@ -168,6 +169,8 @@ def test_hash_matches_are_marked_decidable_from_the_preview(
         client.get("/queue").text.split(f'id="notice-{seeded.notice_id}"')[1].split("</article>")[0]
     )
     assert mark in entry
+    only = [int(x) for x in NOTICE_ID.findall(client.get("/queue", params={"preview": "1"}).text)]
+    assert only == [seeded.notice_id]  # the older drafts have no confident hash match
 
 
 def test_dashboard_period_share_and_exports(

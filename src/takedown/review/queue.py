@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.store.tables import (
@@ -279,6 +279,22 @@ def with_detection_kind(query: Select[Notice], kind: str | None) -> Select[Notic
             .where(Detection.kind == kind)
         )
     )
+
+
+def decidable_from_preview(query: Select[Notice], confirm_above: float) -> Select[Notice]:
+    """Only notices whose every detection is a hash match at or above `confirm_above` (and
+    that have at least one): the ones an officer can decide without a full reveal."""
+    linked = select(notice_detections.c.notice_id).join(
+        Detection, notice_detections.c.detection_id == Detection.id
+    )
+    weak = linked.where(
+        or_(
+            Detection.algorithm.not_in(sorted(HASH_ALGORITHMS)),
+            Detection.confidence.is_(None),
+            Detection.confidence < confirm_above,
+        )
+    )
+    return query.where(Notice.id.in_(linked), Notice.id.not_in(weak))
 
 
 def queue_page(

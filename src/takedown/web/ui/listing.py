@@ -98,10 +98,14 @@ def next_link(request: Request, cursor: str | None) -> str | None:
     return f"{url.path}?{url.query}"
 
 
-def this_page(request: Request) -> str:
-    """The path and query of the request, to come back to after a form's POST."""
-    query = request.url.query
-    return f"{request.url.path}?{query}" if query else request.url.path
+def this_page(request: Request, **changes: str) -> str:
+    """The path and query of the request (with `changes`; "" removes one and the cursor goes),
+    to come back to after a form's POST or to link to a variant of the list."""
+    url = request.url
+    if changes:
+        url = url.remove_query_params(["cursor", *changes])
+        url = url.include_query_params(**{k: v for k, v in changes.items() if v})
+    return f"{url.path}?{url.query}" if url.query else url.path
 
 
 def safe_back(target: str, default: str) -> str:

@@ -10,7 +10,7 @@ from takedown.audit import Event, record
 from takedown.review import bulk
 from takedown.review.notices import WorkflowError
 from takedown.review.previews import ArtifactRef, PreviewError
-from takedown.review.queue import queue_page, with_detection_kind
+from takedown.review.queue import decidable_from_preview, queue_page, with_detection_kind
 from takedown.review.wellbeing import reveal_budget
 from takedown.store.tables import Artifact, Evidence
 from takedown.web.api.queries import notices_query
@@ -49,16 +49,21 @@ def queue_view(request: Request, user: UiUser = Depends(viewer)) -> Response:
         q=f.q,
     )
     settings = ui(request).rt.settings
+    confirm_above = settings.preview_approval_confidence
+    preview_only = request.query_params.get("preview") == "1"
+    query = with_detection_kind(query, kind)
+    if preview_only:
+        query = decidable_from_preview(query, confirm_above)
     with ui(request).rt.db.session() as s:
-        entries, cursor = queue_page(
-            s, with_detection_kind(query, kind), f.page, settings.preview_approval_confidence
-        )
+        entries, cursor = queue_page(s, query, f.page, confirm_above)
     return render(
         request,
         "queue.html",
         entries=entries,
         f=f,
         kinds=DETECTION_KINDS,
+        preview_only=preview_only,
+        preview_link=this_page(request, preview="" if preview_only else "1"),
         here=this_page(request),
         pages=pager_links(request, cursor),
     )
