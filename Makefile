@@ -19,6 +19,8 @@ ifeq ($(PROFILE),prod)
 	$(BIN)/pip install -q '.[$(EXTRAS)]'
 else
 	$(BIN)/pip install -q -e '.[$(EXTRAS)]'
+	# axe-core for the accessibility tests (tests/ui), into a cache folder: no node_modules or lock in git.
+	npm install --no-save --no-package-lock --prefix .cache/npm axe-core@4.10.3
 	# face_recognition's metadata asks for dlib built from source; dlib-bin (in the extra) provides it.
 	$(BIN)/pip install -q --no-deps face_recognition==1.3.0
 endif

@@ -3,9 +3,11 @@
 # chromium + fonts-noto-cjk: browser capture with CJK glyphs; ffmpeg + libav*-dev + pkg-config: the
 # vpdq build and video decoding; poppler-utils: pdftoppm for report tests; postgresql + redis-server:
 # the scaled deployment's engines, which the test suite also runs against.
+# npm: installs axe-core (accessibility checks of the review UI) into .cache/npm.
 set -euo pipefail
 need=(chromium fonts-noto-cjk ffmpeg libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
-      libswresample-dev libswscale-dev libavutil-dev pkg-config poppler-utils redis-server postgresql)
+      libswresample-dev libswscale-dev libavutil-dev pkg-config poppler-utils redis-server postgresql
+      npm)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -13,6 +15,10 @@ done
 # PostgreSQL may be present without Debian's meta-package (initdb on PATH is enough).
 if [[ " ${missing[*]} " == *" postgresql "* ]] && compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; then
   missing=("${missing[@]/postgresql}")
+fi
+# npm may come from NodeSource or nvm rather than Debian: the command on PATH is enough.
+if [[ " ${missing[*]} " == *" npm "* ]] && command -v npm >/dev/null; then
+  missing=("${missing[@]/npm}")
 fi
 missing=($(printf '%s\n' "${missing[@]}" | grep -v '^$' || true))
 if ((${#missing[@]})); then

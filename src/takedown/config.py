@@ -185,6 +185,12 @@ class Settings(BaseSettings):
     # Whether officers may unblur a preview (audited); how long it stays revealed.
     reveal_allowed: bool = True
     reveal_seconds: int = Field(5, ge=1)
+    # Wellbeing: full reveals one officer may make per day (local midnight to midnight, counted
+    # from the audit log); 0 means no limit. A gentle notice shows when a few are left.
+    reveal_daily_cap: int = Field(30, ge=0)
+    # A hash match (SHA-256, MD5, PDQ, vPDQ) with at least this confidence is marked decidable
+    # from the blurred preview and the match facts, without a full reveal; above 1 turns it off.
+    preview_approval_confidence: float = Field(0.9, ge=0, le=1.01)
     # Alerts: Apprise targets (see takedown.alerts.targets.AlertTarget), as a JSON list.
     alert_targets: list[dict[str, Any]] = Field(default_factory=list)
     alert_timeout: float = Field(10.0, gt=0, le=60)

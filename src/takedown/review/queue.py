@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.store.tables import (
@@ -22,10 +22,13 @@ from takedown.store.tables import (
     Page,
     notice_detections,
 )
+from takedown.web.api.paging import Order, PageParams, paginate
 
 # An apparent age under 18 with at least this probability raises the minor flag.
 MINOR_THRESHOLD = 0.5
 QUEUE_STATUSES = ("draft",)
+# Matches of these algorithms compare the file itself (a hash), not a face or a word.
+HASH_ALGORITHMS = frozenset({"sha256", "md5", "pdq", "vpdq"})
 
 
 @dataclass(frozen=True)
@@ -50,6 +53,8 @@ class DetectionView:
     media_id: int | None  # Artifact row of the evidentiary media (revealed on request)
     media_type: str | None
     keyword_variants: tuple[tuple[str, str], ...] = ()  # (keyword, variant found) pairs
+    confidence: float | None = None
+    algorithm_confirmed: bool = False  # a hash match at or above the preview-approval confidence
 
 
 @dataclass(frozen=True)
@@ -65,6 +70,12 @@ class QueueEntry:
     keyword_hit: bool
     minor: bool
     detections: tuple[DetectionView, ...]
+
+    @property
+    def decidable_from_preview(self) -> bool:
+        """Every detection a hash match above the confidence: approve from the blurred preview
+        and the match facts, no full reveal needed."""
+        return bool(self.detections) and all(v.algorithm_confirmed for v in self.detections)
 
     @property
     def sort_key(self) -> tuple[bool, bool, float, float]:
@@ -125,8 +136,21 @@ def keyword_labels(hits: object) -> tuple[str, ...]:
     return tuple(dict.fromkeys(k for k, _ in keyword_pairs(hits)))
 
 
-def detection_views(session: Session, detections: Iterable[Detection]) -> list[DetectionView]:
-    """Views of `detections` with their previews, in priority order."""
+def hash_confirmed(d: Detection, confirm_above: float | None) -> bool:
+    """A hash match whose confidence reaches `confirm_above` (None: the feature is off)."""
+    return (
+        confirm_above is not None
+        and d.algorithm in HASH_ALGORITHMS
+        and d.confidence is not None
+        and d.confidence >= confirm_above
+    )
+
+
+def detection_views(
+    session: Session, detections: Iterable[Detection], confirm_above: float | None = None
+) -> list[DetectionView]:
+    """Views of `detections` with their previews, in priority order. A hash match at or above
+    `confirm_above` is marked decidable from the blurred preview and the match facts."""
     rows = list(detections)
     evidence_ids = {d.evidence_id for d in rows if d.evidence_id is not None}
     evidence = {
@@ -170,19 +194,23 @@ def detection_views(session: Session, detections: Iterable[Detection]) -> list[D
                 media_id=full.id if full else None,
                 media_type=full.media_type if full else None,
                 keyword_variants=keyword_pairs(page.keyword_hits if page else None),
+                confidence=d.confidence,
+                algorithm_confirmed=hash_confirmed(d, confirm_above),
             )
         )
     out.sort(key=lambda v: (not v.keyword_hits, not v.minor, -v.priority, v.id))
     return out
 
 
-def detections_of(session: Session, notice_id: int) -> list[DetectionView]:
+def detections_of(
+    session: Session, notice_id: int, confirm_above: float | None = None
+) -> list[DetectionView]:
     rows = session.execute(
         select(Detection)
         .join(notice_detections, notice_detections.c.detection_id == Detection.id)
         .where(notice_detections.c.notice_id == notice_id)
     ).scalars()
-    return detection_views(session, rows)
+    return detection_views(session, rows, confirm_above)
 
 
 def _entry(notice: Notice, views: list[DetectionView]) -> QueueEntry:
@@ -219,15 +247,66 @@ def review_queue(
             .limit(max(limit * 5, 500))
         ).scalars()
     )
+    return entries_for(session, notices)[:limit]
+
+
+def entries_for(
+    session: Session, notices: list[Notice], confirm_above: float | None = None
+) -> list[QueueEntry]:
+    """Queue entries of `notices` (their detections in a few queries), most urgent first."""
     links = session.execute(
         select(notice_detections.c.notice_id, Detection)
         .join(Detection, notice_detections.c.detection_id == Detection.id)
         .where(notice_detections.c.notice_id.in_([n.id for n in notices]))
     ).all()
-    views = {v.id: v for v in detection_views(session, [d for _, d in links])}
+    views = {v.id: v for v in detection_views(session, [d for _, d in links], confirm_above)}
     by_notice: dict[int, list[DetectionView]] = {}
     for notice_id, det in links:
         by_notice.setdefault(notice_id, []).append(views[det.id])
     entries = [_entry(n, by_notice.get(n.id, [])) for n in notices]
     entries.sort(key=lambda e: e.sort_key)
-    return entries[:limit]
+    return entries
+
+
+def with_detection_kind(query: Select[Notice], kind: str | None) -> Select[Notice]:
+    """Only notices with at least one detection of `kind` (image, video, text)."""
+    if not kind:
+        return query
+    return query.where(
+        Notice.id.in_(
+            select(notice_detections.c.notice_id)
+            .join(Detection, notice_detections.c.detection_id == Detection.id)
+            .where(Detection.kind == kind)
+        )
+    )
+
+
+def decidable_from_preview(query: Select[Notice], confirm_above: float) -> Select[Notice]:
+    """Only notices whose every detection is a hash match at or above `confirm_above` (and
+    that have at least one): the ones an officer can decide without a full reveal."""
+    linked = select(notice_detections.c.notice_id).join(
+        Detection, notice_detections.c.detection_id == Detection.id
+    )
+    weak = linked.where(
+        or_(
+            Detection.algorithm.not_in(sorted(HASH_ALGORITHMS)),
+            Detection.confidence.is_(None),
+            Detection.confidence < confirm_above,
+        )
+    )
+    return query.where(Notice.id.in_(linked), Notice.id.not_in(weak))
+
+
+def queue_page(
+    session: Session,
+    query: Select[Notice],
+    page: PageParams,
+    confirm_above: float | None = None,
+) -> tuple[list[QueueEntry], str | None]:
+    """One page of the queue: drafts of `query` paged by stored priority and id (the API's
+    notice order, so a cursor never skips or repeats one), each page then ordered for the
+    officer (keyword hits, apparent minors, score, age)."""
+    notices, cursor = paginate(
+        session, query, [Order(Notice.priority, True), Order(Notice.id)], page
+    )
+    return entries_for(session, notices, confirm_above), cursor

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, BackgroundTasks, Depends, HTTPException, Request, Response, status
 from fastapi.responses import FileResponse
 from pydantic import Field, field_validator
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
@@ -24,6 +24,7 @@ from takedown.review.cases import add_case, change_case
 from takedown.store.tables import Case, Reference
 from takedown.web.api.common import Out, Strict, get_or_404
 from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate
+from takedown.web.api.queries import cases_query
 from takedown.web.deps import admin, db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/cases", tags=["cases"])
@@ -155,15 +156,7 @@ def list_cases(
     _: Principal = Depends(viewer),
 ) -> list[CaseOut]:
     """Cases by id; `q` searches the label and the victim-facing reference."""
-    query = select(Case)
-    if status is not None:
-        query = query.where(Case.status == status)
-    if officer:
-        query = query.where(Case.officer == officer)
-    if q:
-        query = query.where(
-            or_(Case.name.icontains(q, autoescape=True), Case.victim_reference == q)
-        )
+    query = cases_query(status=status, officer=officer, q=q)
     rows, cursor = paginate(s, query, [Order(Case.id)], page)
     link_next(request, response, cursor)
     counts = dict(

@@ -8,17 +8,16 @@ from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import Field
-from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
 from takedown.pipeline.runtime import Runtime
 from takedown.review import candidates
 from takedown.review.candidates import CandidateError
-from takedown.store.base import utcnow
-from takedown.store.tables import Detection, Page
+from takedown.store.tables import Detection
 from takedown.web.api.common import Out, Strict, get_or_404
-from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate, since_age
+from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate
+from takedown.web.api.queries import detections_query
 from takedown.web.deps import db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/detections", tags=["detections"])
@@ -65,34 +64,19 @@ def list_detections(
     _: Principal = Depends(viewer),
 ) -> list[Detection]:
     """Detections by id; `q` searches the page and file URL and the host."""
-    query = select(Detection)
-    if case_id is not None:
-        query = query.where(Detection.case_id == case_id)
-    since = since_age(since, age_days, utcnow())
-    if since is not None:
-        query = query.where(Detection.first_seen_at >= since)
-    if status is not None:
-        query = query.where(Detection.status == status)
-    if proactive is not None:
-        query = query.where(Detection.proactive.is_(proactive))
-    if review is not None:
-        query = query.where(Detection.review == review)
-    if site:
-        query = query.where(Detection.site == site.lower())
-    if kind is not None:
-        query = query.where(Detection.kind == kind)
-    if min_priority is not None:
-        query = query.where(Detection.priority >= min_priority)
-    if language:
-        query = query.where(Detection.page_id.in_(select(Page.id).where(Page.language == language)))
-    if q:
-        query = query.where(
-            or_(
-                Detection.page_url.icontains(q, autoescape=True),
-                Detection.media_url.icontains(q, autoescape=True),
-                Detection.site.icontains(q, autoescape=True),
-            )
-        )
+    query = detections_query(
+        case_id=case_id,
+        since=since,
+        status=status,
+        proactive=proactive,
+        review=review,
+        site=site,
+        kind=kind,
+        min_priority=min_priority,
+        age_days=age_days,
+        language=language,
+        q=q,
+    )
     rows, cursor = paginate(s, query, [Order(Detection.id)], page)
     link_next(request, response, cursor)
     return rows

@@ -9,17 +9,17 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import Field, field_validator
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
 from takedown.pipeline.runtime import Runtime
 from takedown.review import bulk
 from takedown.review import notices as workflow
-from takedown.store.base import utcnow
-from takedown.store.tables import Case, Notice, notice_detections
+from takedown.store.tables import Notice, notice_detections
 from takedown.web.api.common import Out, Strict, get_or_404
-from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate, since_age
+from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate
+from takedown.web.api.queries import notices_query
 from takedown.web.deps import db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/notices", tags=["notices"])
@@ -111,31 +111,17 @@ def list_notices(
 ) -> list[NoticeOut]:
     """Most urgent first; `q` searches the host, subject, ticket (message id) and the case's
     victim-facing reference."""
-    query = select(Notice)
-    if status is not None:
-        query = query.where(Notice.status == status)
-    if case_id is not None:
-        query = query.where(Notice.case_id == case_id)
-    if site:
-        query = query.where(Notice.site == site.lower())
-    if kind:
-        query = query.where(Notice.kind == kind)
-    if language:
-        query = query.where(Notice.language == language)
-    if min_priority is not None:
-        query = query.where(Notice.priority >= min_priority)
-    since = since_age(since, age_days, utcnow())
-    if since is not None:
-        query = query.where(Notice.created_at >= since)
-    if q:
-        query = query.where(
-            or_(
-                Notice.site.icontains(q, autoescape=True),
-                Notice.subject.icontains(q, autoescape=True),
-                Notice.message_id.icontains(q, autoescape=True),
-                Notice.case_id.in_(select(Case.id).where(Case.victim_reference == q)),
-            )
-        )
+    query = notices_query(
+        status=status,
+        case_id=case_id,
+        site=site,
+        kind=kind,
+        language=language,
+        min_priority=min_priority,
+        since=since,
+        age_days=age_days,
+        q=q,
+    )
     rows, cursor = paginate(s, query, [Order(Notice.priority, True), Order(Notice.id)], page)
     link_next(request, response, cursor)
     return notices_out(s, rows)

@@ -8,7 +8,6 @@ from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import Field, field_validator, model_validator
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
@@ -18,6 +17,7 @@ from takedown.review.sources import SourceRefused, add_source, change_source
 from takedown.store.tables import Case, Source
 from takedown.web.api.common import Out, Strict, get_or_404
 from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate
+from takedown.web.api.queries import sources_query
 from takedown.web.deps import db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/sources", tags=["sources"])
@@ -110,23 +110,15 @@ def list_sources(
     _: Principal = Depends(viewer),
 ) -> list[Source]:
     """Sources by id; `q` searches the URL (and so the host)."""
-    query = select(Source).where(Source.deleted.is_(False))
-    if case_id is not None:
-        query = query.where(Source.case_id == case_id)
-    if kind:
-        query = query.where(Source.kind == kind)
-    if paused is not None:
-        query = query.where(Source.paused.is_(paused))
-    if state:
-        query = query.where(Source.state == state)
-    if language:
-        query = query.where(Source.language == language)
-    if failing is not None:
-        query = query.where(
-            Source.last_error.is_not(None) if failing else Source.last_error.is_(None)
-        )
-    if q:
-        query = query.where(Source.url.icontains(q, autoescape=True))
+    query = sources_query(
+        case_id=case_id,
+        kind=kind,
+        paused=paused,
+        state=state,
+        language=language,
+        failing=failing,
+        q=q,
+    )
     rows, cursor = paginate(s, query, [Order(Source.id)], page)
     link_next(request, response, cursor)
     return rows

@@ -17,7 +17,9 @@ from pydantic import ValidationError
 from takedown.accounts.roles import allows
 from takedown.pipeline.runtime import Runtime
 from takedown.review.previews import Previews
+from takedown.review.wellbeing import reveal_budget
 from takedown.web.ui.i18n import LANGUAGES, Gettext, pick_language, translator
+from takedown.web.ui.listing import AGES
 from takedown.web.ui.ratelimit import LoginThrottle
 from takedown.web.ui.session import UiUser, csrf_matches, csrf_token
 
@@ -152,11 +154,20 @@ def render(request: Request, template: str, status_code: int = 200, **context: A
     state = ui(request)
     lang = language(request)
     settings = state.rt.settings
+    user = current_user(request)
+    budget = None
+    if user is not None and settings.reveal_allowed and allows(user.role, "officer"):
+        with state.rt.db.session() as s:
+            budget = reveal_budget(
+                s, user.principal.actor, settings.reveal_daily_cap, settings.timezone
+            )
     page = state.env.get_template(template).render(
         _=translator(lang),
         lang=lang,
         languages=LANGUAGES,
-        user=current_user(request),
+        user=user,
+        reveal_budget=budget,
+        ages=AGES,
         csrf=csrf_token(request.session),
         flashes=request.session.pop("flash", []),
         reveal_allowed=settings.reveal_allowed,

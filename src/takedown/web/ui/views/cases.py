@@ -14,6 +14,8 @@ from takedown.review.cases import add_case, change_case
 from takedown.review.references import ALGORITHMS, ReferenceInputError, add_hashes, add_upload
 from takedown.store.tables import Case, Detection, Reference
 from takedown.web.api.cases import CaseIn, CasePatch
+from takedown.web.api.paging import Order, paginate
+from takedown.web.api.queries import cases_query
 from takedown.web.api.uploads import read_upload
 from takedown.web.ui.common import (
     UiDenied,
@@ -28,22 +30,46 @@ from takedown.web.ui.common import (
     ui,
     viewer,
 )
+from takedown.web.ui.listing import pager_links, read_filters
 from takedown.web.ui.session import UiUser, csrf_matches
 
 router = APIRouter()
 
 
+CASE_STATUSES = ("open", "monitoring", "closed")
+
+
 @router.get("/cases", include_in_schema=False)
 def case_list(request: Request, user: UiUser = Depends(viewer)) -> Response:
+    f = read_filters(request, CASE_STATUSES)
+    query = cases_query(status=f.status, q=f.q)
     with ui(request).rt.db.session() as s:
+        cases, cursor = paginate(s, query, [Order(Case.id, True)], f.page)
+        ids = [c.id for c in cases]
         refs = dict(
-            s.execute(select(Reference.case_id, func.count()).group_by(Reference.case_id)).all()
+            s.execute(
+                select(Reference.case_id, func.count())
+                .where(Reference.case_id.in_(ids))
+                .group_by(Reference.case_id)
+            ).all()
         )
         dets = dict(
-            s.execute(select(Detection.case_id, func.count()).group_by(Detection.case_id)).all()
+            s.execute(
+                select(Detection.case_id, func.count())
+                .where(Detection.case_id.in_(ids))
+                .group_by(Detection.case_id)
+            ).all()
         )
-        cases = list(s.execute(select(Case).order_by(Case.id.desc())).scalars())
-    return render(request, "cases.html", cases=cases, refs=refs, dets=dets)
+    return render(
+        request,
+        "cases.html",
+        cases=cases,
+        refs=refs,
+        dets=dets,
+        f=f,
+        statuses=CASE_STATUSES,
+        pages=pager_links(request, cursor),
+    )
 
 
 @router.post("/cases", include_in_schema=False, dependencies=[Depends(csrf)])

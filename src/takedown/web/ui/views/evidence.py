@@ -13,6 +13,8 @@ from takedown.evidence.store import StoreError
 from takedown.evidence.verify import VerifyReport, verify_evidence
 from takedown.review.previews import ArtifactRef, PreviewError
 from takedown.store.tables import Artifact, Evidence
+from takedown.web.api.paging import Order, paginate
+from takedown.web.api.queries import evidence_query
 from takedown.web.ui.common import (
     UiDenied,
     csrf,
@@ -23,6 +25,7 @@ from takedown.web.ui.common import (
     ui,
     viewer,
 )
+from takedown.web.ui.listing import pager_links, read_filters
 from takedown.web.ui.session import UiUser
 
 router = APIRouter()
@@ -30,9 +33,13 @@ router = APIRouter()
 
 @router.get("/evidence", include_in_schema=False)
 def evidence_list(request: Request, user: UiUser = Depends(viewer)) -> Response:
+    f = read_filters(request)
+    query = evidence_query(case_id=f.case_id, age_days=f.age_days, q=f.q)
     with ui(request).rt.db.session() as s:
-        rows = list(s.execute(select(Evidence).order_by(Evidence.id.desc()).limit(300)).scalars())
-    return render(request, "evidence_list.html", items=rows)
+        rows, cursor = paginate(s, query, [Order(Evidence.id, True)], f.page)
+    return render(
+        request, "evidence_list.html", items=rows, f=f, pages=pager_links(request, cursor)
+    )
 
 
 def _load(request: Request, evidence_id: int) -> tuple[Evidence, list[Artifact]]:

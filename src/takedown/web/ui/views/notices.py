@@ -4,16 +4,18 @@ and the status timeline. State changes go through ``takedown.review.notices`` (a
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
-from sqlalchemy import select
 
 from takedown.notices.catalog import SUPPORTED_LANGUAGES
 from takedown.review import notices as workflow
 from takedown.review.queue import detections_of
 from takedown.review.timeline import notice_timeline
 from takedown.store.tables import Notice
+from takedown.web.api.paging import Order, paginate
+from takedown.web.api.queries import notices_query
 from takedown.web.ui.common import (
     UiDenied,
     csrf,
@@ -25,22 +27,42 @@ from takedown.web.ui.common import (
     ui,
     viewer,
 )
+from takedown.web.ui.listing import pager_links, read_filters, safe_back
 from takedown.web.ui.session import UiUser
 
 router = APIRouter()
 STATUSES = ("draft", "approved", "sent", "failed", "resolved", "rejected")
+NOTICE_KINDS = ("initial", "reminder", "escalation")
+# The API's order of notices: most urgent first, then by id.
+NOTICE_ORDER = [Order(Notice.priority, True), Order(Notice.id)]
 
 
 @router.get("/notices", include_in_schema=False)
-def notice_list(request: Request, status: str = "sent", user: UiUser = Depends(viewer)) -> Response:
-    status = status if status in STATUSES else "sent"
+def notice_list(request: Request, user: UiUser = Depends(viewer)) -> Response:
+    f = read_filters(request, STATUSES)
+    status = f.status or ("sent" if "status" not in request.query_params else None)
+    query = notices_query(
+        status=status,
+        case_id=f.case_id,
+        site=f.site,
+        kind=f.kind if f.kind in NOTICE_KINDS else None,
+        language=f.language,
+        min_priority=f.min_priority,
+        age_days=f.age_days,
+        q=f.q,
+    )
     with ui(request).rt.db.session() as s:
-        rows = list(
-            s.execute(
-                select(Notice).where(Notice.status == status).order_by(Notice.id.desc()).limit(500)
-            ).scalars()
-        )
-    return render(request, "notices.html", notices=rows, status=status, statuses=STATUSES)
+        rows, cursor = paginate(s, query, NOTICE_ORDER, f.page)
+    return render(
+        request,
+        "notices.html",
+        notices=rows,
+        status=status,
+        statuses=STATUSES,
+        kinds=NOTICE_KINDS,
+        f=replace(f, status=status),
+        pages=pager_links(request, cursor),
+    )
 
 
 @router.get("/notices/{notice_id}", include_in_schema=False)
@@ -61,7 +83,9 @@ def editor(request: Request, notice_id: int, user: UiUser = Depends(viewer)) -> 
     )
 
 
-def _act(request: Request, notice_id: int, action: Callable[[], object]) -> Response:
+def _act(
+    request: Request, notice_id: int, action: Callable[[], object], back: str = ""
+) -> Response:
     try:
         action()
     except workflow.WorkflowError as exc:
@@ -70,7 +94,7 @@ def _act(request: Request, notice_id: int, action: Callable[[], object]) -> Resp
         raise UiDenied(403, str(exc)) from exc
     except LookupError as exc:
         raise UiDenied(404, str(exc)) from exc
-    return redirect(f"/notices/{notice_id}")
+    return redirect(safe_back(back, f"/notices/{notice_id}"))
 
 
 @router.post("/notices/{notice_id}/edit", include_in_schema=False, dependencies=[Depends(csrf)])
@@ -110,9 +134,14 @@ def rerender(
 
 
 @router.post("/notices/{notice_id}/approve", include_in_schema=False, dependencies=[Depends(csrf)])
-def approve(request: Request, notice_id: int, user: UiUser = Depends(officer)) -> Response:
+def approve(
+    request: Request,
+    notice_id: int,
+    back: str = Form("", max_length=2000),
+    user: UiUser = Depends(officer),
+) -> Response:
     rt = ui(request).rt
-    return _act(request, notice_id, lambda: workflow.approve(rt, notice_id, user.principal))
+    return _act(request, notice_id, lambda: workflow.approve(rt, notice_id, user.principal), back)
 
 
 @router.post("/notices/{notice_id}/reject", include_in_schema=False, dependencies=[Depends(csrf)])
@@ -120,7 +149,10 @@ def reject(
     request: Request,
     notice_id: int,
     reason: str = Form("", max_length=2000),
+    back: str = Form("", max_length=2000),
     user: UiUser = Depends(officer),
 ) -> Response:
     rt = ui(request).rt
-    return _act(request, notice_id, lambda: workflow.reject(rt, notice_id, user.principal, reason))
+    return _act(
+        request, notice_id, lambda: workflow.reject(rt, notice_id, user.principal, reason), back
+    )

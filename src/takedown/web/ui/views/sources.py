@@ -5,11 +5,13 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 from pydantic import ValidationError
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from takedown.review import bulk
 from takedown.review.sources import SourceRefused, add_source, change_source
 from takedown.store.tables import Source
+from takedown.web.api.paging import Order, paginate
+from takedown.web.api.queries import sources_query
 from takedown.web.api.sources import SourceIn, SourcePatch
 from takedown.web.ui.common import (
     UiDenied,
@@ -24,6 +26,7 @@ from takedown.web.ui.common import (
     ui,
     viewer,
 )
+from takedown.web.ui.listing import pager_links, read_filters, safe_back, this_page
 from takedown.web.ui.session import UiUser
 
 router = APIRouter()
@@ -31,13 +34,64 @@ KINDS = ("feed", "page", "sitemap", "search")
 RENDERS = ("http", "browser")
 
 
+STATES = ("active", "paused", "failing")
+
+
 @router.get("/sources", include_in_schema=False)
 def source_list(request: Request, user: UiUser = Depends(viewer)) -> Response:
+    f = read_filters(request, STATES)
+    query = sources_query(
+        case_id=f.case_id,
+        kind=f.kind if f.kind in KINDS else None,
+        paused={"active": False, "paused": True}.get(f.status or ""),
+        failing=True if f.status == "failing" else None,
+        language=f.language,
+        q=f.q or f.site,
+    )
     with ui(request).rt.db.session() as s:
-        rows = list(
-            s.execute(select(Source).where(Source.deleted.is_(False)).order_by(Source.id)).scalars()
-        )
-    return render(request, "sources.html", sources=rows, kinds=KINDS, renders=RENDERS)
+        rows, cursor = paginate(s, query, [Order(Source.id)], f.page)
+    return render(
+        request,
+        "sources.html",
+        sources=rows,
+        kinds=KINDS,
+        renders=RENDERS,
+        states=STATES,
+        f=f,
+        here=this_page(request),
+        pages=pager_links(request, cursor),
+    )
+
+
+@router.post("/sources/bulk-pause", include_in_schema=False, dependencies=[Depends(csrf)])
+def bulk_pause(
+    request: Request,
+    ids: list[int] = Form([]),
+    paused: bool = Form(True),
+    back: str = Form("/sources", max_length=2000),
+    user: UiUser = Depends(officer),
+) -> Response:
+    """Pause (or resume) every selected source, or none if one is gone."""
+    _ = tr(request)
+    target = safe_back(back, "/sources")
+    if not ids:
+        flash(request, _("Select at least one source."), "error")
+        return redirect(target)
+    try:
+        with ui(request).rt.db.session() as s:
+            done = bulk.pause_all(s, ids, user.principal.actor, paused)
+    except bulk.BulkRefusedError as exc:
+        reasons = "; ".join(f"#{i}: {', '.join(r)}" for i, r in sorted(exc.problems.items()))
+        flash(request, _("Nothing was changed. {reasons}", reasons=reasons), "error")
+        return redirect(target)
+    except ValueError as exc:
+        flash(request, str(exc), "error")
+        return redirect(target)
+    message = (
+        _("{n} sources paused.", n=len(done)) if paused else _("{n} sources resumed.", n=len(done))
+    )
+    flash(request, message)
+    return redirect(target)
 
 
 @router.post("/sources", include_in_schema=False, dependencies=[Depends(csrf)])
