@@ -20,6 +20,7 @@ from takedown.web.api import (
     evidence,
     faces,
     hma,
+    intake,
     match,
     notices,
     references,
@@ -42,6 +43,7 @@ ROUTERS = [
     match.router,
     stats.router,
     banks.router,
+    intake.router,
 ]
 
 
@@ -73,6 +75,7 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
 
     app.include_router(api)
     app.include_router(hma.router)  # HMA-compatible partner routes, at the root as HMA has them
+    app.include_router(intake.public)  # the victim's one-time hashing page (no login)
     from takedown.web.ui import mount  # the review UI, served at /
 
     mount(app, rt)

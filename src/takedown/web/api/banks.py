@@ -90,7 +90,7 @@ def publish(
     try:
         out = publish_case(s, case, bank_named(s, body.bank), who.actor)
     except BankError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
     return PublishOut(**out.__dict__)
 
 
