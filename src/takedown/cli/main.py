@@ -15,6 +15,7 @@ from takedown.cli import (
     configdocs,
     demo,
     evidence,
+    exchange,
     media,
     pipeline,
     run,
@@ -40,7 +41,7 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     ctx.obj = {"home": home}
 
 
-for group in (run, pipeline, accounts, admin, media, evidence, demo, configdocs, backup):
+for group in (run, pipeline, accounts, admin, media, evidence, demo, configdocs, backup, exchange):
     for command in group.COMMANDS:
         cli.add_command(command)
 

@@ -20,6 +20,7 @@ from takedown.web.api import (
     evidence,
     faces,
     hma,
+    ingest,
     intake,
     match,
     notices,
@@ -44,6 +45,7 @@ ROUTERS = [
     stats.router,
     banks.router,
     intake.router,
+    ingest.router,
 ]
 
 
