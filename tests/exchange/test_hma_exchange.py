@@ -4,11 +4,16 @@ case and lists no bank, a withdrawn reference is a tombstone in the next fetch."
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import typing as t
+from pathlib import Path
 
 import httpx
 import numpy as np
 import pdqhash
+import pytest
 import requests
 from PIL import Image, ImageEnhance
 from skimage import data as skdata
@@ -17,7 +22,10 @@ from sqlalchemy import select
 from takedown.pipeline.runtime import Runtime
 from takedown.store.tables import AuditEvent, BankEntry
 from tests.conftest import auth
+from tests.exchange.conftest import EXTENSION
 from tests.support.images import jpeg
+
+TX_CLI = Path(sys.executable).with_name("threatexchange")
 
 
 def _pdq(img: Image.Image) -> str:
@@ -189,3 +197,55 @@ def test_lookup_flood_is_limited(served: str, partner_token: str, runtime: Runti
     assert codes[:5] == [200] * 5 and codes[5:] == [429] * 3
     r = httpx.get(f"{served}/m/lookup", params=params, headers=p)
     assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+
+
+@pytest.mark.slow
+def test_threatexchange_cli_subscribes_and_matches(
+    served: str, tokens: dict[str, str], partner_token: str, tmp_path: Path
+) -> None:
+    """python-threatexchange's own CLI, with the extension added by name, fetches the bank and
+    matches an edited copy; after the reference is removed, a new fetch drops the match."""
+    case_id, ref_id, ref = _setup(served, tokens)
+    # A second photo stays in the bank: the CLI rebuilds its PDQ index only while it has PDQ
+    # signals (with none left it keeps the old index file, a quirk of threatexchange 1.2.17).
+    with httpx.Client(base_url=served, headers=auth(tokens["officer"]), timeout=30) as c:
+        other = c.post(
+            f"/api/v1/cases/{case_id}/references/hashes",
+            json={"algorithm": "pdq", "hashes": [_pdq(Image.fromarray(skdata.coffee()))]},
+        )
+        assert other.status_code == 201
+        assert (
+            c.post(f"/api/v1/cases/{case_id}/publish", json={"bank": "ncii-zorblat"}).json()[
+                "added"
+            ]
+            == 1
+        )
+    photo = tmp_path / "edited.jpg"
+    photo.write_bytes(jpeg(_edited(ref), 75))
+    env = {
+        "HOME": str(tmp_path / "txhome"),
+        "PATH": os.environ.get("PATH", ""),
+        "PYTHONPATH": str(EXTENSION),
+        "TX_TAKEDOWN_TOKEN": partner_token,
+    }
+    (tmp_path / "txhome").mkdir()
+
+    def tx(*args: str) -> str:
+        done = subprocess.run(
+            [str(TX_CLI), *args], env=env, capture_output=True, text=True, timeout=120, check=False
+        )
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+        return done.stdout
+
+    tx("config", "extensions", "add", "takedown_tx")
+    tx("config", "collab", "edit", "takedown", "zorblat", "--create",
+       "--base-url", served, "--bank", "ncii-zorblat")  # fmt: skip
+    tx("fetch")
+    found = tx("match", "photo", str(photo))
+    assert "zorblat" in found and "pdq" in found, found
+    r = httpx.delete(
+        f"{served}/api/v1/cases/{case_id}/references/{ref_id}", headers=auth(tokens["officer"])
+    )
+    assert r.status_code == 204
+    tx("fetch")
+    assert "zorblat" not in tx("match", "photo", str(photo))

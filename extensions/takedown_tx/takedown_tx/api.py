@@ -5,8 +5,8 @@ The service answers ``GET {base_url}/m/banks/{bank}/fetch?checkpoint=..`` with
 Updates are keyed by the bank entry's id; a withdrawn entry comes back as a tombstone (None).
 """
 
-from __future__ import annotations
-
+# No `from __future__ import annotations`: the threatexchange CLI reads the config fields' real
+# types (dataclasses.fields) to build its --options.
 import time
 import typing as t
 from dataclasses import dataclass, field
@@ -66,7 +66,7 @@ class TakedownCredentials(auth.CredentialHelper):
     token: str = field(metadata={"help": "a partner token (takedown token create --role partner)"})
 
     @classmethod
-    def _from_str(cls, s: str) -> TakedownCredentials:
+    def _from_str(cls, s: str) -> "TakedownCredentials":
         return cls(s.strip())
 
     def _are_valid(self) -> bool:
@@ -114,7 +114,7 @@ class TakedownBankAPI(
     @classmethod
     def for_collab(
         cls, collab: TakedownCollabConfig, credentials: TakedownCredentials | None = None
-    ) -> TakedownBankAPI:
+    ) -> "TakedownBankAPI":
         credentials = credentials or TakedownCredentials.get(cls)
         return cls(collab, credentials.token)
 
