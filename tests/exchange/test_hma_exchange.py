@@ -86,14 +86,24 @@ def test_partner_lookup_fetch_and_withdrawal(
         f"{served}/m/lookup", params={"signal_type": "pdq", "signal": edited}, headers=p, timeout=30
     )
     assert r.status_code == 200, r.text
-    assert r.json() == ["ncii-zorblat"]
+    found = r.json()
+    assert list(found) == ["ncii-zorblat"]  # HMA's {BANK: [{"bank_content_id", "distance"}]}
+    assert all(set(m) == {"bank_content_id", "distance"} for m in found["ncii-zorblat"])
+    assert min(int(m["distance"]) for m in found["ncii-zorblat"]) <= 31
+    only_other = requests.get(
+        f"{served}/m/lookup",
+        params={"signal_type": "pdq", "signal": edited, "banks": "other-bank"},
+        headers=p,
+        timeout=30,
+    )
+    assert only_other.json() == {}
     raw = requests.get(
         f"{served}/m/raw_lookup",
         params={"signal_type": "pdq", "signal": edited, "include_distance": "true"},
         headers=p,
         timeout=30,
     ).json()
-    assert raw["matches"] and set(raw["matches"][0]) == {"content_id", "distance"}
+    assert raw["matches"] and set(raw["matches"][0]) == {"bank_content_id", "distance"}
     assert 0 < int(raw["matches"][0]["distance"]) <= 31
     unrelated = _pdq(Image.fromarray(skdata.coffee()))
     r = requests.get(
@@ -102,7 +112,7 @@ def test_partner_lookup_fetch_and_withdrawal(
         headers=p,
         timeout=30,
     )
-    assert r.json() == []
+    assert r.json() == {}
 
     # A partner token reads no case and lists no bank; officers' routes refuse it.
     with httpx.Client(base_url=served, headers=p, timeout=30) as c:
@@ -169,7 +179,7 @@ def test_partner_lookup_fetch_and_withdrawal(
     r = requests.get(
         f"{served}/m/lookup", params={"signal_type": "pdq", "signal": edited}, headers=p, timeout=30
     )
-    assert r.json() == []
+    assert r.json() == {}
 
     # A forged or foreign cursor is a 400 and fetches nothing.
     forged = deltas[-1].checkpoint.cursor[:-3] + "AAA"

@@ -1,12 +1,12 @@
 """The face a partner platform's HMA (OpenMediaMatch) or python-threatexchange client talks to.
 
-Served at the service root as HMA serves them, behind ``partner`` tokens only:
+Served at the service root as HMA serves them, behind ``partner`` tokens only, in HMA's shapes:
 
-* ``GET /m/lookup?signal_type=pdq&signal=<hex>``: the names of the banks that hold a match
-  (HMA's answer: a JSON list of bank names).
-* ``GET /m/raw_lookup?signal_type=..&signal=..[&include_distance=true]``: HMA's
-  ``{"matches": [content_id, ...]}`` or ``[{"content_id", "distance"}]``; a content id is a bank
-  entry's id, which names no case and no victim.
+* ``GET /m/lookup?signal_type=pdq&signal=<hex>[&banks=A,B]``:
+  ``{BANK: [{"bank_content_id": id, "distance": "4"}]}`` (HMA's answer when a signal type is
+  given). A bank content id is a bank entry's id: it names no case and no victim.
+* ``GET /m/raw_lookup?signal_type=..&signal=..[&include_distance=true]``: ``{"matches": [id]}``
+  or ``{"matches": [{"bank_content_id", "distance"}]}``.
 * ``POST /m/lookup``: HMA hashes an uploaded file there; this service takes hashes only (415).
 * ``GET /m/banks/{name}/fetch?checkpoint=..``: the bank's changes after a signed cursor, for the
   ``takedown_tx`` SignalExchangeAPI extension (withdrawn hashes come as tombstones).
@@ -67,11 +67,21 @@ def _banks(hits: list[Hit]) -> list[str]:
 def lookup_get(
     signal_type: str = Query(max_length=40),
     signal: str = Query(max_length=200_000),
+    banks: str | None = Query(None, max_length=2000),
     rt: Runtime = Depends(runtime),
     who: Principal = Depends(partner_call),
-) -> list[str]:
-    """HMA's lookup: the banks holding a match for this hash."""
-    return _banks(_hits(rt, who, signal_type, signal))
+) -> dict[str, list[dict[str, Any]]]:
+    """HMA's lookup: per bank holding a match, its bank content ids and distances."""
+    wanted = {b.strip() for b in banks.split(",") if b.strip()} if banks else None
+    out: dict[str, list[dict[str, Any]]] = {}
+    for h in _hits(rt, who, signal_type, signal):
+        if wanted is None or h.bank in wanted:
+            out.setdefault(h.bank, []).append(_match(h))
+    return out
+
+
+def _match(h: Hit) -> dict[str, Any]:
+    return {"bank_content_id": h.entry_id, "distance": str(h.distance)}
 
 
 @router.post("/lookup", status_code=status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
@@ -93,7 +103,7 @@ def raw_lookup(
 ) -> dict[str, Any]:
     hits = _hits(rt, who, signal_type, signal)
     if include_distance:
-        return {"matches": [{"content_id": h.entry_id, "distance": str(h.distance)} for h in hits]}
+        return {"matches": [_match(h) for h in hits]}
     return {"matches": [h.entry_id for h in hits]}
 
 
