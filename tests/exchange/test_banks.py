@@ -96,3 +96,20 @@ def test_erased_reference_becomes_a_tombstone(runtime: Runtime) -> None:
         later, more = changes_after(s, bank_named(s, "b"), first[-1].position, 10)
         assert [(c.withdrawn, c.signal) for c in later] == [(True, A)] and not more
         assert lookup(s, "pdq", A) == []
+
+
+def test_an_erased_case_is_never_answered(runtime: Runtime) -> None:
+    from takedown.store.base import utcnow
+
+    with runtime.db.session() as s:
+        case = Case(name="c")
+        s.add(case)
+        s.flush()
+        (ref,) = add_hash_list(s, case.id, "pdq", [A], "t")
+        bank = create_bank(s, "b", "t")
+        add_entry(s, bank, "pdq", A, "reference", case_id=case.id, reference_id=ref.id)
+        assert lookup(s, "pdq", A)
+        case.erased_at = utcnow()
+        s.flush()
+        assert lookup(s, "pdq", A) == []
+        assert sweep_orphans(s) == 1

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.audit import Event, record
@@ -159,17 +159,21 @@ def withdraw_reference(session: Session, reference_id: int, actor: str) -> int:
     return n
 
 
+def _orphaned() -> ColumnElement[bool]:
+    """Entries whose reference or match is gone, or whose case was erased."""
+    erased = select(Case.id).where(Case.erased_at.is_not(None))
+    return or_(
+        (BankEntry.origin == "reference") & BankEntry.reference_id.is_(None),
+        (BankEntry.origin == "detection") & BankEntry.detection_id.is_(None),
+        BankEntry.case_id.in_(erased),
+    )
+
+
 def sweep_orphans(session: Session) -> int:
     """Withdraw entries whose reference or match is gone (a case erased, a row deleted)."""
     entries = list(
         session.execute(
-            select(BankEntry).where(
-                BankEntry.withdrawn.is_(False),
-                (
-                    (BankEntry.origin == "reference") & BankEntry.reference_id.is_(None)
-                    | (BankEntry.origin == "detection") & BankEntry.detection_id.is_(None)
-                ),
-            )
+            select(BankEntry).where(BankEntry.withdrawn.is_(False), _orphaned())
         ).scalars()
     )
     n = _withdraw(session, entries)
@@ -222,6 +226,7 @@ def lookup(session: Session, signal_type: str, signal: str) -> list[Hit]:
             BankEntry.signal_type.in_(types),
             BankEntry.withdrawn.is_(False),
             Bank.kind == "publish",
+            ~_orphaned(),  # withdrawn at the next fetch; never answered meanwhile
         )
         .order_by(BankEntry.id)
     ).all()
