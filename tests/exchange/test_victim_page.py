@@ -113,11 +113,18 @@ def test_victim_page_sends_hashes_only_and_a_copy_is_found(tmp_path: Path) -> No
                 headless=True,
                 args=["--no-sandbox", "--disable-gpu", "--no-first-run"],
             )
-            page = browser.new_context().new_page()  # no login: the link is the key
+            context = browser.new_context()
+            page = context.new_page()  # no login: the link is the key
             page.goto(base + path)
+            assert "never leave this device" in page.inner_text("#what-leaves")
+            page.wait_for_selector("body[data-offline='ready']", timeout=30_000)
+            # The phone loses its connection: the page opens again and hashes all the same.
+            context.set_offline(True)
+            page.reload()
             assert "never leave this device" in page.inner_text("#what-leaves")
             page.set_input_files("#files", [str(tmp_path / n) for n in files])
             page.wait_for_selector("body[data-hashed='4']", timeout=60_000)
+            context.set_offline(False)
             page.click("#send")
             page.wait_for_selector("body[data-sent='4']", timeout=30_000)
             # A second visit: the link is spent.
@@ -195,9 +202,16 @@ def test_link_refuses_files_and_expires(
 
     def new_path() -> str:
         r = client.post(f"/api/v1/cases/{case['id']}/intake-links", headers=h)
-        return urlsplit(r.json()["url"]).path
+        url = urlsplit(r.json()["url"]).path
+        assert url.endswith("/")
+        return url.rstrip("/")
 
     path = new_path()
+    bare = client.get(path, follow_redirects=False)
+    assert bare.status_code == 303 and bare.headers["location"] == path + "/"
+    worker = client.get(path + "/sw.js")
+    assert worker.status_code == 200 and "javascript" in worker.headers["content-type"]
+    assert "never leave this device" in client.get(path + "/").text
     one = {"kind": "image", "sha256": "a" * 64, "pdq": "b" * 64, "quality": 90}
     # A file body, a multipart form, a huge body, extra fields, bad hex: refused, nothing written.
     assert (
@@ -240,6 +254,8 @@ def test_link_refuses_files_and_expires(
     path = new_path()
     with runtime.db.session() as s:
         s.execute(update(IntakeLink).values(expires_at=utcnow() - timedelta(minutes=1)))
-    assert client.get(path).status_code == 410
+    assert client.get(path + "/").status_code == 410
+    assert client.get(path, follow_redirects=False).status_code == 410
     assert client.post(path + "/hashes", json={"items": [one]}).status_code == 410
     assert client.get("/intake/" + "x" * 43).status_code == 403
+    assert client.get("/intake/" + "x" * 43 + "/sw.js").status_code == 403

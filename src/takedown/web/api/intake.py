@@ -2,7 +2,7 @@
 files on the victim's device and posts only the hashes back.
 
 ``POST /api/v1/cases/{id}/intake-links`` (officer) answers ``{"url", "expires_at"}``.
-``GET /intake/{token}`` serves the page; ``POST /intake/{token}/hashes`` takes a small JSON body
+``GET /intake/{token}/`` serves the page (and ``sw.js`` beside it keeps it for offline use); ``POST /intake/{token}/hashes`` takes a small JSON body
 of hex hashes and nothing else: a multipart or any non-JSON body is refused (415), so is a body
 larger than a list of hashes can be (413), and every field is a fixed-length hex string.
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from pydantic import Field, ValidationError
 
@@ -32,6 +32,7 @@ public = APIRouter(tags=["intake"], include_in_schema=False)  # at the root, no 
 MAX_BODY = 256 * 1024  # 500 files' hashes fit many times over; a photo does not
 _HEX64 = r"^[0-9a-f]{64}$"
 _TEMPLATES = Path(__file__).resolve().parents[1] / "ui" / "templates"
+_WORKER = Path(__file__).resolve().parents[1] / "ui" / "static" / "intake" / "sw.js"
 _env = Environment(loader=FileSystemLoader(_TEMPLATES), autoescape=select_autoescape(["html"]))
 
 
@@ -64,7 +65,7 @@ def new_link(
             raise HTTPException(status.HTTP_409_CONFLICT, "the case is closed")
         row, token = create_link(s, case, who.actor, rt.settings.intake_link_minutes)
         base = rt.settings.public_url.rstrip("/")
-        return LinkOut(url=f"{base}/intake/{token}", expires_at=row.expires_at)
+        return LinkOut(url=f"{base}/intake/{token}/", expires_at=row.expires_at)
 
 
 def _refuse(exc: LinkError) -> HTTPException:
@@ -72,23 +73,54 @@ def _refuse(exc: LinkError) -> HTTPException:
     return HTTPException(code, str(exc))
 
 
-@public.get("/intake/{token}", response_class=HTMLResponse)
-def intake_page(token: str, rt: Runtime = Depends(runtime)) -> HTMLResponse:
+def _check(rt: Runtime, token: str) -> LinkError | None:
     try:
         with rt.db.session() as s:
-            link = open_link(s, token)
-            expires = link.expires_at
-            problem = None
+            open_link(s, token)
     except LinkError as exc:
-        expires, problem = None, exc
+        return exc
+    return None
+
+
+@public.get("/intake/{token}")
+def intake_bare(token: str, rt: Runtime = Depends(runtime)) -> Response:
+    """The link without its final slash: the page lives at ``/intake/{token}/``."""
+    problem = _check(rt, token)
+    if problem is not None:
+        raise _refuse(problem)
+    return RedirectResponse(f"/intake/{token}/", status_code=status.HTTP_303_SEE_OTHER)
+
+
+@public.get("/intake/{token}/", response_class=HTMLResponse)
+def intake_page(token: str, rt: Runtime = Depends(runtime)) -> HTMLResponse:
+    expires: datetime | None = None
+    problem: LinkError | None = None
+    try:
+        with rt.db.session() as s:
+            expires = open_link(s, token).expires_at
+    except LinkError as exc:
+        problem = exc
     page = _env.get_template("intake.html").render(
         problem=str(problem) if problem else None,
         expires_at=expires.strftime("%Y-%m-%d %H:%M UTC") if expires else "",
         center=rt.settings.center_name,
     )
     code = 200 if problem is None else (410 if problem.gone else 403)
-    headers = {**SECURITY_HEADERS, "Referrer-Policy": "no-referrer"}
-    return HTMLResponse(page, status_code=code, headers=headers)
+    return HTMLResponse(page, status_code=code, headers=SECURITY_HEADERS)
+
+
+@public.get("/intake/{token}/sw.js")
+def intake_worker(token: str, rt: Runtime = Depends(runtime)) -> Response:
+    """The page's service worker (scope: this link only): it keeps the page and its scripts so
+    that the page opens and hashes again without a connection."""
+    problem = _check(rt, token)
+    if problem is not None:
+        raise _refuse(problem)
+    return Response(
+        _WORKER.read_text("utf-8"),
+        media_type="text/javascript",
+        headers={"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"},
+    )
 
 
 @public.post("/intake/{token}/hashes", status_code=status.HTTP_201_CREATED)
@@ -96,11 +128,9 @@ async def intake_hashes(
     token: str, request: Request, rt: Runtime = Depends(runtime)
 ) -> dict[str, int]:
     """Hashes only: anything but a small JSON body of hex strings is refused, nothing is kept."""
-    try:
-        with rt.db.session() as s:
-            open_link(s, token)  # an unknown, used or expired link reads no body at all
-    except LinkError as exc:
-        raise _refuse(exc) from None
+    problem = _check(rt, token)  # an unknown, used or expired link reads no body at all
+    if problem is not None:
+        raise _refuse(problem)
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if ctype != "application/json":
         raise HTTPException(

@@ -10,6 +10,12 @@
   var tbody = document.querySelector("#list tbody");
   var items = [];
   var target = window.location.pathname.replace(/\/+$/, "") + "/hashes";
+  // Keep this page for offline use (a service worker scoped to this one link).
+  if ("serviceWorker" in navigator && window.isSecureContext) {
+    navigator.serviceWorker.register("sw.js").then(function () {
+      return navigator.serviceWorker.ready;
+    }).then(function () { document.body.dataset.offline = "ready"; }, function () {});
+  }
 
   function row(name, kind, text) {
     var tr = document.createElement("tr");
