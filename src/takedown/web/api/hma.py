@@ -30,7 +30,8 @@ from takedown.pipeline.runtime import Runtime
 from takedown.web.deps import partner, runtime
 from takedown.web.ui.session import session_secret
 
-router = APIRouter(prefix="/m", tags=["partner (HMA-compatible)"])
+# Outside the OpenAPI schema of /api/v1: these follow HMA's documented shapes (docs/exchange.md).
+router = APIRouter(prefix="/m", tags=["partner (HMA-compatible)"], include_in_schema=False)
 FETCH_PAGE = 500
 
 
