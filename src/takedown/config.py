@@ -221,6 +221,10 @@ class Settings(BaseSettings):
     totp_required: bool | None = None
     # Proxies (CIDRs) whose X-Forwarded-For is believed; from anyone else the header is ignored.
     trusted_proxies: list[str] = Field(default_factory=list)
+    # Hash exchange: lookups a partner token may make per minute (HMA routes at /m/); more is a 429.
+    partner_lookups_per_minute: int = Field(600, ge=1, le=1_000_000)
+    # Minutes a victim's one-time hash intake link stays open.
+    intake_link_minutes: int = Field(60 * 24, ge=5, le=60 * 24 * 14)
     # Prometheus metrics server (its own address, loopback by default); "" turns it off.
     metrics_bind: str = "127.0.0.1:9464"
     # "text" for people, "json" for log collectors (one object per line).

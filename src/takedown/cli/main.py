@@ -16,6 +16,7 @@ from takedown.cli import (
     configdocs,
     demo,
     evidence,
+    exchange,
     media,
     pipeline,
     run,
@@ -41,7 +42,8 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     ctx.obj = {"home": home}
 
 
-for group in (run, pipeline, accounts, admin, cases, media, evidence, demo, configdocs, backup):
+GROUPS = (run, pipeline, accounts, admin, cases, media, evidence, demo, configdocs, backup, exchange)
+for group in GROUPS:
     for command in group.COMMANDS:
         cli.add_command(command)
 

@@ -14,10 +14,14 @@ from takedown.ops import harden_permissions
 from takedown.pipeline.runtime import Runtime
 from takedown.web import errors
 from takedown.web.api import (
+    banks,
     cases,
     detections,
     evidence,
     faces,
+    hma,
+    ingest,
+    intake,
     match,
     notices,
     references,
@@ -39,6 +43,9 @@ ROUTERS = [
     notices.router,
     match.router,
     stats.router,
+    banks.router,
+    intake.router,
+    ingest.router,
 ]
 
 
@@ -69,6 +76,8 @@ def create_app(settings: Settings, runtime: Runtime | None = None) -> FastAPI:
         return {"status": "ok", "version": __version__}
 
     app.include_router(api)
+    app.include_router(hma.router)  # HMA-compatible partner routes, at the root as HMA has them
+    app.include_router(intake.public)  # the victim's one-time hashing page (no login)
     from takedown.web.ui import mount  # the review UI, served at /
 
     mount(app, rt)

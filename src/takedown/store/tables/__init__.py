@@ -12,6 +12,7 @@ from takedown.store.tables.audit import AuditEvent
 from takedown.store.tables.cases import Case, CaseFace, Reference
 from takedown.store.tables.detections import Detection
 from takedown.store.tables.evidence import Artifact, Evidence
+from takedown.store.tables.exchange import Bank, BankChange, BankEntry, IntakeLink
 from takedown.store.tables.monitoring import Media, Page, Source, page_media
 from takedown.store.tables.notices import Contact, Followup, Notice, notice_detections
 
@@ -19,6 +20,9 @@ __all__ = [
     "ROLES",
     "Artifact",
     "AuditEvent",
+    "Bank",
+    "BankChange",
+    "BankEntry",
     "Case",
     "CaseFace",
     "Contact",
@@ -26,6 +30,7 @@ __all__ = [
     "Evidence",
     "Followup",
     "Heartbeat",
+    "IntakeLink",
     "LoginThrottle",
     "Media",
     "Notice",

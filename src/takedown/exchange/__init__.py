@@ -1,0 +1,1 @@
+"""Hash exchange with partner platforms: banks, an HMA-compatible lookup, fetch cursors, ingest."""
