@@ -8,8 +8,6 @@ is hashed with pdqhash (the same PDQ vpdq computes per frame).
 
 from __future__ import annotations
 
-import subprocess
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,7 @@ from PIL import Image
 
 from takedown.media.borders import border_box
 from takedown.media.errors import MediaError
+from takedown.media.limits import DEFAULT_MEMORY_MB, popen_limited, run_limited
 
 # Bars thinner than this share of a side are left alone: a pixel or two of edge noise is not a
 # letterbox, and cropping it would only move hashes away from an uncropped reference.
@@ -55,7 +54,13 @@ class CroppedFrame:
 
 
 def _samples(
-    path: Path, width: int, height: int, duration: float, keyframes: bool, timeout: float
+    path: Path,
+    width: int,
+    height: int,
+    duration: float,
+    keyframes: bool,
+    timeout: float,
+    memory_mb: int,
 ) -> list[Image.Image]:
     """Up to SAMPLES frames spread over the video, shrunk to at most SAMPLE_SIDE, in one run.
 
@@ -73,8 +78,8 @@ def _samples(
         *("-f", "rawvideo", "-pix_fmt", "rgb24", "-"),
     ]
     try:
-        done = subprocess.run(args, capture_output=True, timeout=timeout, check=False)
-    except (subprocess.TimeoutExpired, OSError):
+        done = run_limited(args, timeout=timeout, memory_mb=memory_mb)
+    except MediaError:
         return []
     size = w * h * 3
     return [
@@ -84,7 +89,12 @@ def _samples(
 
 
 def detect_letterbox(
-    path: Path, width: int, height: int, duration: float, timeout: float = 30.0
+    path: Path,
+    width: int,
+    height: int,
+    duration: float,
+    timeout: float = 30.0,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> CropBox | None:
     """The crop removing uniform bars, from frames sampled across the video; None if no bars.
 
@@ -96,7 +106,7 @@ def detect_letterbox(
     span = duration if duration > 0 else 1.0
     trims: list[tuple[float, float, float, float]] = []
     for keyframes in (True, False):
-        frames = _samples(path, width, height, span, keyframes, timeout)
+        frames = _samples(path, width, height, span, keyframes, timeout, memory_mb)
         frames = [f for f in frames if float(np.asarray(f).std()) >= BLANK_STD]
         if len(frames) >= MIN_SAMPLES:
             break  # else too few key frames (short clip, long GOP): decode them all instead
@@ -131,26 +141,28 @@ def _even_down(value: float) -> int:
 
 
 def _frames(
-    path: Path, args: list[str], size: tuple[int, int], deadline: float
+    args: list[str], size: tuple[int, int], timeout: float, memory_mb: int
 ) -> Iterator[np.ndarray]:
-    """Raw RGB frames from ffmpeg, one at a time, so memory stays one frame whatever the video."""
+    """Raw RGB frames from ffmpeg, one at a time, so memory stays one frame whatever the video.
+
+    ffmpeg is killed at ``timeout``, which ends the read: a hung decoder cannot block us.
+    """
     frame_bytes = size[0] * size[1] * 3
-    try:
-        process = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    except OSError as exc:
-        raise MediaError(f"cannot run ffmpeg: {exc}") from exc
+    process, timer = popen_limited(args, timeout=timeout, memory_mb=memory_mb)
     assert process.stdout is not None  # PIPE was asked for
     try:
         while True:
-            if time.monotonic() > deadline:
-                raise MediaError("ffmpeg timed out while decoding the video")
             chunk = process.stdout.read(frame_bytes)
             if len(chunk) < frame_bytes:
-                return
+                break
             yield np.frombuffer(chunk, dtype=np.uint8).reshape(size[1], size[0], 3)
+        code = process.wait()  # the pipe is closed: ffmpeg is ending (or the timer killed it)
     finally:
+        timer.cancel()
         process.kill()
         process.wait()
+    if code < 0:
+        raise MediaError("ffmpeg was killed while decoding the video (time or memory limit)")
 
 
 def hash_cropped(
@@ -162,6 +174,7 @@ def hash_cropped(
     max_frames: int,
     max_side: int,
     timeout: float,
+    memory_mb: int = DEFAULT_MEMORY_MB,
 ) -> tuple[CroppedFrame, ...]:
     """PDQ of each ``seconds_per_hash`` frame of the first ``max_seconds``, cropped to ``box``."""
     width, height = box.width, box.height
@@ -181,8 +194,7 @@ def hash_cropped(
         *("-f", "rawvideo", "-pix_fmt", "rgb24", "-"),
     ]
     out: list[CroppedFrame] = []
-    deadline = time.monotonic() + timeout
-    for number, pixels in enumerate(_frames(path, args, (width, height), deadline)):
+    for number, pixels in enumerate(_frames(args, (width, height), timeout, memory_mb)):
         if number >= max_frames:
             break
         bits, quality = pdqhash.compute(np.ascontiguousarray(pixels))
