@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Installs the Debian packages takedown needs, only those that are missing.
 # chromium + fonts-noto-cjk: browser capture with CJK glyphs; ffmpeg + libav*-dev + pkg-config: the
-# vpdq build and video decoding; poppler-utils: pdftoppm for report tests; postgresql + redis-server:
+# vpdq build and video decoding; libchromaprint-tools: fpcalc, the sound track's Chromaprint (the
+# second video signal); poppler-utils: pdftoppm for report tests; postgresql + redis-server:
 # the scaled deployment's engines, which the test suite also runs against.
 set -euo pipefail
 need=(chromium fonts-noto-cjk ffmpeg libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
-      libswresample-dev libswscale-dev libavutil-dev pkg-config poppler-utils redis-server postgresql)
+      libswresample-dev libswscale-dev libavutil-dev libchromaprint-tools pkg-config poppler-utils
+      redis-server postgresql)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

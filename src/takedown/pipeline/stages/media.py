@@ -164,6 +164,7 @@ def record_matches(
                 r.algorithm,
                 r.distance,
                 r.confidence,
+                detail=r.detail() or None,  # video: matched segments and signals
                 priority=media.priority + MATCH_PRIORITY * r.confidence,
             )
             det = record_hit(s, page, media, hit)

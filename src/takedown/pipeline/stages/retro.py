@@ -90,7 +90,7 @@ class RetroStage:
                                 r.algorithm,
                                 r.distance,
                                 r.confidence,
-                                detail={"retroactive": True},
+                                detail={"retroactive": True, **r.detail()},
                                 priority=media.priority + MATCH_PRIORITY,
                             ),
                         )
