@@ -24,7 +24,6 @@ sys.path.insert(0, str(HERE))
 import synthvideo  # noqa: E402
 import videos  # noqa: E402
 from synthvideo import ALL_EDITS, AUDIO_EDITS, Truth  # noqa: E402
-
 from takedown.matching.align import AlignPolicy  # noqa: E402
 from takedown.matching.engine import Matcher, MatchPolicy, MatchResult  # noqa: E402
 from takedown.matching.hashes import MediaHashes, ReferenceHashes  # noqa: E402

@@ -46,9 +46,9 @@ ALL_EDITS = EDITS + AUDIO_EDITS
 
 
 def _ffmpeg(args: Sequence[str], stdin: bytes | None = None) -> None:
+    head = ["ffmpeg", "-nostdin" if stdin is None else "-hide_banner", "-y", "-loglevel", "error"]
     subprocess.run(
-        ["ffmpeg", "-nostdin" if stdin is None else "-hide_banner", "-y", "-loglevel", "error"]
-        + list(args),
+        [*head, *args],
         input=stdin,
         check=True,
         timeout=600,
@@ -153,10 +153,8 @@ def _join(out: Path, parts: Sequence[tuple[Path, float, float]]) -> None:
     )
     chains += "".join(f"[v{k}][a{k}]" for k in range(len(parts)))
     chains += f"concat=n={len(parts)}:v=1:a=1[v][a]"
-    _ffmpeg(
-        [*inputs, "-filter_complex", chains, "-map", "[v]", "-map", "[a]", *X264, "-crf", "26"]
-        + [*AAC, str(out)]
-    )
+    maps = ["-map", "[v]", "-map", "[a]"]
+    _ffmpeg([*inputs, "-filter_complex", chains, *maps, *X264, "-crf", "26", *AAC, str(out)])
 
 
 def edit(name: str, src: Path, out: Path, others: Sequence[Path]) -> Truth:

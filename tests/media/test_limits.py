@@ -73,5 +73,5 @@ def test_silent_clip_has_no_fingerprint_and_no_error(clip: Path) -> None:
 
 @pytest.mark.skipif(not fpcalc_available(), reason="fpcalc not installed")
 def test_fpcalc_over_its_memory_limit_is_a_media_error(clip: Path) -> None:
-    with pytest.raises(MediaError, match="fpcalc|sound track"):
+    with pytest.raises(MediaError, match=r"fpcalc|sound track"):
         fingerprint_file(clip, AudioLimits(timeout_seconds=30, memory_mb=8))
