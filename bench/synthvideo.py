@@ -33,6 +33,7 @@ EDITS = (
     "re-encode",
     "resize",
     "letterbox",
+    "frame rate 24",
     "frame rate 24 + drops",
     "trim 60%",
     "trim 40%",
@@ -164,6 +165,7 @@ def edit(name: str, src: Path, out: Path, others: Sequence[Path]) -> Truth:
         "re-encode": ["-crf", "35"],
         "resize": ["-vf", "scale=160:90", "-crf", "28"],
         "letterbox": ["-vf", f"pad={W}:{W * 3 // 4}:0:{(W * 3 // 4 - H) // 2}:black"],
+        "frame rate 24": ["-vf", "fps=24"],
         "frame rate 24 + drops": [
             *("-vf", "fps=24,select='not(eq(mod(n\\,9)\\,4))'", "-fps_mode", "vfr")
         ],
