@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from takedown.matching.engine import Matcher, MatchResult
+from takedown.matching.hashers.vpdq import compare_videos
 from takedown.matching.hashes import MediaHashes
 from takedown.matching.hashing import hash_media, hash_reference
 from takedown.media.audio import fpcalc_available
@@ -65,14 +66,17 @@ def test_reference_keeps_the_sound_fingerprint_not_the_sound(reference: Path) ->
     assert type(hashes).from_dict(stored).audio == hashes.audio
 
 
+@pytest.fixture(scope="module")
+def compilation(reference: Path, unrelated: Path, folder: Path) -> Path:
+    """30 s: 12 s unrelated, then reference seconds 4-12, then 10 s unrelated."""
+    parts = [(unrelated, 0.0, 12.0), (reference, 4.0, 8.0), (unrelated, 15.0, 10.0)]
+    return cut(folder / "compilation.mp4", parts)
+
+
 def test_excerpt_inside_a_compilation_is_found_with_its_segment(
-    matcher: Matcher, reference: Path, unrelated: Path, folder: Path
+    matcher: Matcher, compilation: Path
 ) -> None:
-    # 30 s: 12 s unrelated, then reference seconds 4-12, then 10 s unrelated.
-    query = cut(
-        folder / "compilation.mp4", [(unrelated, 0, 12), (reference, 4, 8), (unrelated, 15, 10)]
-    )
-    media = hash_media(query.read_bytes())
+    media = hash_media(compilation.read_bytes())
     assert 29 <= media.duration <= 31
     hit = _only(matcher.match(media))
     assert hit.algorithm == "vpdq" and hit.case_id == CASE
@@ -85,6 +89,17 @@ def test_excerpt_inside_a_compilation_is_found_with_its_segment(
         heard and _near(heard[0].query_start, 12, 2.5) and _near(heard[0].reference_start, 4, 2.5)
     )
     assert hit.detail()["signals"] == ["vpdq", "audio"]
+
+
+def test_compare_videos_sees_the_excerpt_that_frame_shares_miss(
+    reference: Path, compilation: Path
+) -> None:
+    found = compare_videos(
+        hash_media(compilation.read_bytes()).vpdq, hash_reference(reference.read_bytes()).vpdq
+    )
+    # 8 of 30 query seconds, 8 of 15 reference seconds: under the 80% whole-copy rule.
+    assert max(found.query_share, found.reference_share) < 0.8
+    assert found.matches() and _near(found.segments[0].query_start, 12)
 
 
 def test_trim_keeping_40_percent_is_found(matcher: Matcher, reference: Path, folder: Path) -> None:
