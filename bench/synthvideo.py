@@ -47,13 +47,12 @@ ALL_EDITS = EDITS + AUDIO_EDITS
 
 
 def _ffmpeg(args: Sequence[str], stdin: bytes | None = None) -> None:
+    """Run ffmpeg; the output (the last argument) appears only once complete (cache-safe)."""
     head = ["ffmpeg", "-nostdin" if stdin is None else "-hide_banner", "-y", "-loglevel", "error"]
-    subprocess.run(
-        [*head, *args],
-        input=stdin,
-        check=True,
-        timeout=600,
-    )
+    out = Path(args[-1])
+    part = out.with_name(f".part-{out.name}")
+    subprocess.run([*head, *args[:-1], str(part)], input=stdin, check=True, timeout=600)
+    part.replace(out)
 
 
 def _photo(name: str) -> np.ndarray:

@@ -53,7 +53,7 @@ def test_video_decode_over_its_memory_limit_fails_cleanly(clip_bytes: bytes) -> 
         hash_video(clip_bytes, VideoLimits(memory_mb=24, letterbox=False))
 
 
-def test_vpdq_runs_in_a_child_and_gives_the_same_hashes(clip_bytes: bytes) -> None:
+def test_ffmpeg_decode_gives_the_hashes_vpdq_gives(clip_bytes: bytes) -> None:
     import vpdq
 
     from takedown.media.video import memory_file

@@ -53,16 +53,23 @@ def run_limited(
 
 
 def popen_limited(
-    args: Sequence[str], *, timeout: float, memory_mb: int = DEFAULT_MEMORY_MB
+    args: Sequence[str],
+    *,
+    timeout: float,
+    memory_mb: int = DEFAULT_MEMORY_MB,
+    stderr: bool = False,
 ) -> tuple[subprocess.Popen[bytes], threading.Timer]:
     """Start a streaming child (stdout piped) that is killed after ``timeout`` seconds.
 
     The caller reads stdout, then cancels the timer and waits. A killed child just closes
-    its pipe, so a hung decoder ends the caller's read instead of blocking it forever.
+    its pipe, so a hung decoder ends the caller's read instead of blocking it forever. With
+    ``stderr`` it is piped too; the caller must drain it (from a thread) while reading stdout.
     """
     try:
         process = subprocess.Popen(
-            limited(args, memory_mb), stdout=subprocess.PIPE, stderr=subprocess.DEVNULL
+            limited(args, memory_mb),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE if stderr else subprocess.DEVNULL,
         )
     except OSError as exc:
         raise MediaError(f"cannot run {args[0]}: {exc}") from exc

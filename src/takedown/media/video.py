@@ -1,9 +1,11 @@
 """Bounded video hashing: vPDQ frame hashes at 1 frame/s, capped in duration and frames.
 
-vpdq reads a file, so uploaded bytes go to an in-memory file (memfd), never to the disk. A video
-longer than the cap is first cut (stream copy, no re-encode) so a 6-hour upload costs no more
-than ``max_seconds`` of decoding. Every decoder, vpdq included, runs as a child process under a
-time and memory limit (see limits.py): a crashing or hanging file fails alone.
+Decoders read a file, so uploaded bytes go to an in-memory file (memfd), never to the disk. A
+video longer than the cap is first cut (stream copy, no re-encode) so a 6-hour upload costs no
+more than ``max_seconds`` of decoding. Every decoder runs as a child process under a time and
+memory limit (see limits.py): a crashing or hanging file fails alone. By default ffmpeg decodes
+one frame per second and PDQ hashes it here (vPDQ's frames, timed by presentation time); the
+vpdq library, in its own child, remains an option.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 from takedown.media.audio import AudioLimits, AudioPrint, fingerprint_file
 from takedown.media.errors import MediaError
@@ -43,6 +46,9 @@ class VideoLimits:
     letterbox: bool = True
     # Fingerprint the sound track too (Chromaprint, see audio.py): a second signal.
     audio: bool = True
+    # "ffmpeg": ffmpeg decodes (a limited child) and PDQ hashes the raw frames, timestamps
+    # from presentation times. "vpdq": the vpdq library in a limited child (frame counts).
+    decoder: Literal["ffmpeg", "vpdq"] = "ffmpeg"
 
 
 @dataclass(frozen=True)
@@ -177,10 +183,10 @@ def hash_video_file(path: Path, limits: VideoLimits | None = None) -> VideoHashe
                 min(30.0, limits.timeout_seconds),
                 limits.memory_mb,
             )
-        if box is None:
+        if box is None and limits.decoder == "vpdq":
             frames = _vpdq_frames(source, info, limits, cap)
         else:
-            frames = _cropped_frames(source, box, limits, cap)
+            frames = _cropped_frames(source, info, box, limits, cap)
     if not frames:
         raise MediaError("video has no decodable frames")
     audio, audio_error = None, None
@@ -224,11 +230,13 @@ def _vpdq_frames(
 
 
 def _cropped_frames(
-    source: Path, box: CropBox, limits: VideoLimits, cap: float
+    source: Path, info: VideoInfo, box: CropBox | None, limits: VideoLimits, cap: float
 ) -> tuple[VideoFrameHash, ...]:
     frames = hash_cropped(
         source,
         box,
+        width=info.width,
+        height=info.height,
         seconds_per_hash=limits.seconds_per_hash,
         max_seconds=cap,
         max_frames=limits.max_frames,
