@@ -35,7 +35,12 @@ class HashLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HashLimits:
-        return cls(image=ImageLimits(max_pixels=settings.max_image_pixels))
+        video = VideoLimits(
+            timeout_seconds=settings.video_decode_timeout_seconds,
+            memory_mb=settings.video_decode_memory_mb,
+            audio=settings.video_audio,
+        )
+        return cls(image=ImageLimits(max_pixels=settings.max_image_pixels), video=video)
 
 
 def _trimmed(image: Image.Image) -> PdqVariant | None:
