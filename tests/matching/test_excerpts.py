@@ -79,7 +79,7 @@ def test_excerpt_inside_a_compilation_is_found_with_its_segment(
     media = hash_media(compilation.read_bytes())
     assert 29 <= media.duration <= 31
     hit = _only(matcher.match(media))
-    assert hit.algorithm == "vpdq" and hit.case_id == CASE
+    assert hit.algorithm == "vpdq" and hit.case_id == CASE and hit.review == "none"
     seg = next(s for s in hit.segments if s.signal == "vpdq")
     assert _near(seg.query_start, 12) and _near(seg.query_end, 20), seg
     assert _near(seg.reference_start, 4) and _near(seg.reference_end, 12), seg
@@ -123,6 +123,7 @@ def test_mirrored_cropped_graded_copy_is_found_by_its_sound(
     media = hash_media(query.read_bytes())
     hit = _only(matcher.match(media))
     assert hit.algorithm == "audio" and hit.signals == ("audio",)
+    assert hit.review == "candidate"  # a shared soundtrack alone waits for an officer
     seg = hit.segments[0]
     assert seg.seconds >= 10 and _near(seg.query_start - seg.reference_start, 0, 0.5)
     # The picture alone is not enough: without its sound the same copy is not found.

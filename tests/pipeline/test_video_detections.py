@@ -63,6 +63,7 @@ def test_excerpt_detection_records_segments_and_a_broken_video_fails_alone(
         tmp_path / "comp.mp4", [(unrelated, 0, 6), (reference, 4, 8), (unrelated, 8, 6)]
     )
     broken = compilation.read_bytes()[:4000]  # a header and a few bytes of a stream
+    mirrored = cut(tmp_path / "mirrored.mp4", [(reference, 0, 15)], vf="hflip,hue=h=60")
     with rt.db.session() as s:
         token = create_token(s, "officer", "t")[1]
     with TestClient(create_app(rt.settings, rt)) as c:
@@ -74,17 +75,25 @@ def test_excerpt_detection_records_segments_and_a_broken_video_fails_alone(
         body = {"url": web.source_url("board"), "kind": "page", "interval_seconds": 60}
         assert c.post("/api/v1/sources", json=body, headers=h).status_code == 201
         post = web.publish(
-            "board", body="a clip", images=0, video_bytes=[broken, compilation.read_bytes()]
+            "board",
+            body="a clip",
+            images=0,
+            video_bytes=[broken, compilation.read_bytes(), mirrored.read_bytes()],
         )
         poll_now(rt, skip={"capture"})
-    broken_url, compilation_url = post.media_urls
+    broken_url, compilation_url, mirrored_url = post.media_urls
     with rt.db.session() as s:
         dets = list(s.execute(select(Detection).where(Detection.kind == "video")).scalars())
         media = {m.url: (m.state, m.error) for m in s.execute(select(Media)).scalars()}
-    assert [(d.media_url, d.algorithm, d.case_id) for d in dets] == [
-        (compilation_url, "vpdq", case["id"])
-    ]
-    detail = dets[0].detail
+    found = sorted((d.media_url, d.algorithm, d.case_id, d.review) for d in dets)
+    assert found == sorted(
+        [
+            (compilation_url, "vpdq", case["id"], "none"),
+            # Mirrored and re-coloured, found by its sound: an officer confirms it first.
+            (mirrored_url, "audio", case["id"], "candidate"),
+        ]
+    )
+    detail = next(d.detail for d in dets if d.media_url == compilation_url)
     assert detail["signals"] == ["vpdq", "audio"]
     frames = next(seg for seg in detail["segments"] if seg["signal"] == "vpdq")
     assert abs(frames["query_start"] - 6) <= 1.6 and abs(frames["reference_start"] - 4) <= 1.6

@@ -72,6 +72,12 @@ class MatchResult:
     def signals(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys(s.signal for s in self.segments))
 
+    @property
+    def review(self) -> Literal["none", "candidate"]:
+        """``candidate`` for a match by sound alone: the same soundtrack can accompany an
+        unrelated video, so an officer confirms it before any request includes it."""
+        return "candidate" if self.algorithm == "audio" else "none"
+
     def detail(self) -> dict[str, Any]:
         """What a detection records beyond algorithm and distance (empty for still images)."""
         if not self.segments:

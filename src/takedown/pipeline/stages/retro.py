@@ -92,6 +92,7 @@ class RetroStage:
                                 r.confidence,
                                 detail={"retroactive": True, **r.detail()},
                                 priority=media.priority + MATCH_PRIORITY,
+                                review=r.review,
                             ),
                         )
                         if det is not None:
