@@ -196,6 +196,18 @@ def edit(name: str, src: Path, out: Path, others: Sequence[Path]) -> Truth:
     raise ValueError(f"unknown edit {name!r}")
 
 
+def ffmpeg_lavfi(out: Path, video: str, audio: str, seconds: float) -> None:
+    """A clip from ffmpeg's generated sources (a test pattern and a tone), H.264 + AAC."""
+    _ffmpeg(
+        [
+            *("-f", "lavfi", "-i", video, "-f", "lavfi", "-i", audio, "-t", str(seconds)),
+            *X264,
+            *AAC,
+            str(out),
+        ]
+    )
+
+
 def duration(path: Path) -> float:
     out = subprocess.run(
         ["ffprobe", "-v", "error", "-show_entries", "format=duration", "-of", "csv=p=0", str(path)],
