@@ -269,14 +269,13 @@ class Matcher:
                     _span(times, _step(times)) if times is not None else 0.0,
                     self._audio.seconds_of(ref),
                 )
-                segments, whole_share = video.get(ref, ([], 0.0))
+                segments, whole_share, median = video.get(ref, ([], 0.0, 0.0))
                 seen = passing(segments, query_seconds, ref_seconds, self.policy.align)
                 heard = passing(
                     audio.get(ref, []), query_seconds, ref_seconds, self.policy.audio.decide
                 )
                 if seen or whole_share:
-                    pool = seen or segments
-                    distance = pool[0].distance if pool else 0.0
+                    distance = seen[0].distance if seen else median
                     confidence = 1.0 - distance / (2.0 * (threshold + 1))
                     keep(ref, "vpdq", distance, confidence, tuple(seen + heard))
                 elif heard:
@@ -286,8 +285,9 @@ class Matcher:
 
     def _video_segments(
         self, frames: list[VideoFrameHash]
-    ) -> dict[int, tuple[list[Segment], float]]:
-        """Per reference: aligned frame runs, and the whole-copy share (0 when under the rule)."""
+    ) -> dict[int, tuple[list[Segment], float, float]]:
+        """Per reference: aligned frame runs, the whole-copy share (0 when under the rule) and
+        the median distance of the matching frames."""
         rows = self._frames.search(codes_of([f.hex for f in frames]), self.policy.vpdq_threshold)
         pairs: dict[int, list[tuple[float, float, float]]] = defaultdict(list)
         query_hits: dict[int, set[str]] = defaultdict(set)
@@ -306,14 +306,15 @@ class Matcher:
             counts = {ref: self._frame_count.get(ref, 0) for ref in pairs}
         step = _step([f.timestamp for f in frames])
         distinct = len({f.hex for f in frames})
-        out: dict[int, tuple[list[Segment], float]] = {}
+        out: dict[int, tuple[list[Segment], float, float]] = {}
         for ref, found in pairs.items():
             segments = align(found, signal="vpdq", step=step, policy=self.policy.align)
             total = counts[ref]
             share = max(len(query_hits[ref]) / distinct, len(ref_hits[ref]) / max(1, total))
             enough = min(self.policy.min_video_frames, distinct, total)
             whole = share >= self.policy.video_fraction and len(query_hits[ref]) >= enough
-            out[ref] = (segments, share if whole else 0.0)
+            median = float(np.median([d for _q, _r, d in found]))
+            out[ref] = (segments, share if whole else 0.0, median)
         return out
 
     def _match_local(self, data: bytes, case_id: int | None, keep: _Keep) -> None:
