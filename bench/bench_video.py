@@ -237,7 +237,8 @@ def _report(
         " one offset, or 60% of the shorter video) and the sound's Chromaprint aligned the same"
         " way (at least 5 s under 8 of 32 bits per sub-fingerprint), plus the whole-copy rule.",
         f"- **{FRAMES}**: the same without the sound.",
-        f"- **{WHOLE}**: the engine's previous rule, 80% of the query's or the reference's frames.",
+        f"- **{WHOLE}**: the engine's previous decision rule on the same hashes, 80% of"
+        " the query's or the reference's frames.",
         f"- **{PLAIN}**: ThreatExchange/HMA defaults, 80% of the query's frames within 31 bits.",
         "",
         "| edit | " + " | ".join(names) + " | found by sound only | segment placed right |",
