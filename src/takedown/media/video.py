@@ -69,6 +69,7 @@ class VideoInfo:
     width: int
     height: int
     frames: int | None
+    fps: float = 0.0  # average frame rate; 0 when unknown
 
 
 @dataclass(frozen=True)
@@ -102,7 +103,7 @@ def probe(path: Path, timeout: float = 30.0, memory_mb: int = DEFAULT_MEMORY_MB)
             "-select_streams",
             "v:0",
             "-show_entries",
-            "stream=width,height,nb_frames,duration:format=duration",
+            "stream=width,height,nb_frames,duration,avg_frame_rate:format=duration",
             "-of",
             "json",
             str(path),
@@ -131,7 +132,19 @@ def probe(path: Path, timeout: float = 30.0, memory_mb: int = DEFAULT_MEMORY_MB)
     frame_count = int(frames) if frames and str(frames).isdigit() else None
     if frame_count == 0:
         raise MediaError("video has 0 frames")
-    return VideoInfo(duration or 0.0, width, height, frame_count)
+    return VideoInfo(
+        duration or 0.0, width, height, frame_count, _rate(stream.get("avg_frame_rate"))
+    )
+
+
+def _rate(value: object) -> float:
+    """ffprobe's "30000/1001" as a number; 0.0 when absent or nonsense."""
+    num, _, den = str(value or "").partition("/")
+    try:
+        rate = float(num) / float(den or 1)
+    except (ValueError, ZeroDivisionError):
+        return 0.0
+    return rate if math.isfinite(rate) and 0 < rate <= 1000 else 0.0
 
 
 def _float(value: object) -> float | None:
@@ -244,9 +257,16 @@ def _cropped_frames(
         timeout=limits.timeout_seconds,
         memory_mb=limits.memory_mb,
     )
-    # ffmpeg's fps filter gives no source frame number: the sample's index stands in for it.
+    # The source frame number, as vpdq counts it: from the presentation time and the average
+    # rate (exact at a constant rate), or the sample's index when the rate is unknown.
     return tuple(
-        VideoFrameHash(f.hex, f.quality, f.timestamp, number) for number, f in enumerate(frames)
+        VideoFrameHash(
+            f.hex,
+            f.quality,
+            f.timestamp,
+            round(f.timestamp * info.fps) if info.fps and limits.seconds_per_hash else number,
+        )
+        for number, f in enumerate(frames)
     )
 
 
