@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages takedown needs, only those that are missing.
 # chromium + fonts-noto-cjk: browser capture with CJK glyphs; ffmpeg + libav*-dev + pkg-config: the
-# vpdq build and video decoding; poppler-utils: pdftoppm for report tests; postgresql + redis-server:
+# vpdq build and video decoding; libchromaprint-tools: fpcalc, the sound track's Chromaprint (the
+# second video signal); poppler-utils: pdftoppm for report tests; postgresql + redis-server:
 # the scaled deployment's engines, which the test suite also runs against.
 # npm: installs axe-core (accessibility checks of the review UI) into .cache/npm.
 set -euo pipefail
 need=(chromium fonts-noto-cjk ffmpeg libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
-      libswresample-dev libswscale-dev libavutil-dev pkg-config poppler-utils redis-server postgresql
-      npm)
+      libswresample-dev libswscale-dev libavutil-dev libchromaprint-tools pkg-config poppler-utils
+      redis-server postgresql npm)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     web_hash_wait_seconds: float = Field(10.0, ge=0)
     # Largest image (width x height) any stage decodes.
     max_image_pixels: int = Field(64_000_000, ge=1)
+    # Each video decoder (ffprobe, ffmpeg, fpcalc) is a child process under these limits: a
+    # file that hangs or balloons it fails alone, with the reason on the media item.
+    video_decode_timeout_seconds: float = Field(120.0, gt=0)
+    video_decode_memory_mb: int = Field(2048, ge=64)
+    # Fingerprint videos' sound (Chromaprint, needs fpcalc) as a second signal beside frames.
+    video_audio: bool = True
     # User-Agent of every request to the monitored web.
     user_agent: str = "takedown/0.1 (+abuse-report-bot)"
     # Bounds on every request to the monitored web: a slow or hostile site is cut off here.

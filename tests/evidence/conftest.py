@@ -15,7 +15,7 @@ from takedown.evidence.store import FileStore
 from takedown.evidence.vault import Vault
 from takedown.fetch.browser import Browser, BrowserConfig
 from takedown.fetch.guard import UrlGuard
-from tests.evidence.items import MEDIA_URL, page_capture
+from tests.evidence.items import MEDIA_URL, SEGMENTS, page_capture
 from tests.evidence.site import LocalWeb, Loop
 from tests.sites.server import Reply, ServerThread
 
@@ -79,7 +79,10 @@ def item(store: FileStore, vault_key: bytes) -> Committed:
     report = ReportInput(
         case_reference="CASE-2026-0012",
         custody_entry_id=committed.entry.id,
-        matches=(MatchInfo("ref-7", "pdq", 14, MEDIA_URL),),
+        matches=(
+            MatchInfo("ref-7", "pdq", 14, MEDIA_URL),
+            MatchInfo("ref-9", "vpdq", 9.5, MEDIA_URL, segments=SEGMENTS),
+        ),
         center_name="시험 지원 센터",
     )
     return add_reports(record, report, actor="officer-test")

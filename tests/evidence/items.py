@@ -4,12 +4,18 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from takedown.evidence.reports.content import MatchSegment
 from takedown.fetch.browser import Exchange, PageCapture, ScreenshotInfo
 from tests.evidence.site import fake_screenshot, sample_png
 
 PAGE_URL = "http://site.invalid/board/42"
 MEDIA_URL = "http://site.invalid/files/a.png"
 WHEN = datetime(2026, 3, 1, 1, 2, 3, 456789, tzinfo=UTC)
+# A video detection's matching stretches: frames and sound of one excerpt.
+SEGMENTS = (
+    MatchSegment("vpdq", 12.0, 20.0, 4.0, 12.0),
+    MatchSegment("audio", 12.4, 19.8, 4.4, 11.8),
+)
 HTML = """<html lang="ko"><head><title>시험 게시판</title></head><body>
 <p>플로바 크란텔 게시물입니다.</p><img src="/files/a.png"><a href="/board/43">다음</a>
 <script>var hidden = "never in text";</script></body></html>"""

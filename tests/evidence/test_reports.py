@@ -15,7 +15,7 @@ from takedown.evidence.record import Committed, EvidenceRecord
 from takedown.evidence.reports.content import ReportError, ReportInput
 from takedown.evidence.store import FileStore
 from takedown.evidence.vault import Vault
-from tests.evidence.items import MEDIA_URL, PAGE_URL
+from tests.evidence.items import MEDIA_URL, PAGE_URL, SEGMENTS
 
 
 def _read(store: FileStore, vault_key: bytes, name: str) -> bytes:
@@ -40,6 +40,8 @@ def test_hwpx_reopens_validates_and_holds_the_facts(
     for needle in (PAGE_URL, MEDIA_URL, "CASE-2026-0012", "ev-item#1", "사건 번호", "ref-7"):
         assert needle in section
     assert "플로바 크란텔 게시물입니다" in section  # the text excerpt
+    for segment in SEGMENTS:  # one line per matching segment of the video detection
+        assert f"ref-9: {segment.line()}" in section
     for artifact in item.manifest.artifacts:
         if not artifact.kind.startswith("report"):
             assert artifact.sha256 in section
@@ -62,6 +64,9 @@ def test_pdf_renders_with_pdftoppm_and_embeds_cjk_fonts(
     text = subprocess.run(["pdftotext", pdf, "-"], capture_output=True, text=True, check=True)
     assert PAGE_URL in text.stdout and "CASE-2026-0012" in text.stdout
     assert "디지털 성범죄 증거 보고서" in text.stdout
+    flat = " ".join(text.stdout.split())
+    assert "found video 0:12.0-0:20.0 matches reference 0:04.0-0:12.0 (video frames, vPDQ)" in flat
+    assert "(sound, Chromaprint)" in flat
     assert item.manifest.artifact("capture.warc.gz").sha256 in text.stdout.replace("\n", "")
 
 

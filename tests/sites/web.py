@@ -141,6 +141,7 @@ class TestWeb:
         images: int = 2,
         image_bytes: Sequence[bytes] = (),
         video: bool = False,
+        video_bytes: Sequence[bytes] = (),
         extra_links: Sequence[str] = (),
         extra_images: Sequence[str] = (),
     ) -> Post:
@@ -170,6 +171,8 @@ class TestWeb:
                 post.media[f"/media/{site}/{number}/{index}.{extension}"] = (data, media_type)
             if video:
                 post.media[f"/media/{site}/{number}/clip.mp4"] = (test_video(), "video/mp4")
+            for index, data in enumerate(video_bytes):
+                post.media[f"/media/{site}/{number}/video{index}.mp4"] = (data, "video/mp4")
             self._media.update(post.media)
             self._posts[site].append(post)
             return post

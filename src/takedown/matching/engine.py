@@ -1,7 +1,8 @@
 """The matcher: every reference of every case, queried with a media item's stored hashes.
 
-Order: exact hashes, then PDQ through the index (all variants of every reference), then vPDQ
-frames (sub-clips and compilations), then, only when nothing matched and the bytes are at
+Order: exact hashes, then PDQ through the index (all variants of every reference), then video
+by temporal alignment of vPDQ frames and of the sound's Chromaprint (excerpts, trims and
+compilations; see align.py and audio.py), then, only when nothing matched and the bytes are at
 hand, the local-feature verifier.
 """
 
@@ -11,10 +12,12 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 
+from takedown.matching.align import AlignPolicy, Segment, align, passing
+from takedown.matching.audio import AudioIndex, AudioPolicy
 from takedown.matching.hashers.pdq import PDQ_MIN_QUALITY, PDQ_THRESHOLD, codes_of
 from takedown.matching.hashes import MediaHashes, ReferenceHashes
 from takedown.matching.index import HashIndex
@@ -24,8 +27,8 @@ from takedown.media.errors import MediaError
 from takedown.media.sniff import sniff
 from takedown.media.video import VideoFrameHash
 
-Algorithm = Literal["sha256", "md5", "pdq", "vpdq", "local"]
-_Keep = Callable[[int, Algorithm, float, float], None]
+Algorithm = Literal["sha256", "md5", "pdq", "vpdq", "audio", "local"]
+_Keep = Callable[[int, Algorithm, float, float, tuple[Segment, ...]], None]
 _FRAME_BITS = 20  # vPDQ index ids: reference id << 20 | frame position
 
 
@@ -36,10 +39,13 @@ class MatchPolicy:
     pdq_threshold: int = PDQ_THRESHOLD
     vpdq_threshold: int = PDQ_THRESHOLD
     min_quality: int = PDQ_MIN_QUALITY
-    # A video matches when this share of the query's frames (a trimmed copy) or of the
-    # reference's frames (the reference inside a compilation) is found.
+    # Whole-copy rule, beside the alignment: a video also matches when this share of the
+    # query's frames (a trimmed copy) or of the reference's (inside a compilation) is found.
     video_fraction: float = 0.8
     min_video_frames: int = 2
+    # Excerpts: runs of frames (or of sound) that advance in step with the reference.
+    align: AlignPolicy = field(default_factory=AlignPolicy)
+    audio: AudioPolicy = field(default_factory=AudioPolicy)
     verify: VerifyLimits = field(default_factory=VerifyLimits)
     verify_image: ImageLimits = field(default_factory=lambda: ImageLimits(max_side=1200))
 
@@ -48,9 +54,11 @@ class MatchPolicy:
 class MatchResult:
     """One reference found in a media item.
 
-    ``distance``: 0 for exact hashes; Hamming bits for ``pdq``; for ``vpdq`` the median bits of
-    the matching frames; for ``local`` 1 minus the confidence (0 is a certain match).
-    ``confidence`` is 0-1, 1 being certain.
+    ``distance``: 0 for exact hashes; Hamming bits for ``pdq``; for ``vpdq`` the mean bits of
+    the matching frames; for ``audio`` the mean bit errors (of 32) of the aligned sound; for
+    ``local`` 1 minus the confidence (0 is a certain match). ``confidence`` is 0-1, 1 being
+    certain. ``segments``: for videos, the stretches of the query found in the reference and
+    by which signal (``vpdq`` frames or ``audio``), longest first.
     """
 
     case_id: int
@@ -58,6 +66,41 @@ class MatchResult:
     algorithm: Algorithm
     distance: float
     confidence: float
+    segments: tuple[Segment, ...] = ()
+
+    @property
+    def signals(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.signal for s in self.segments))
+
+    @property
+    def review(self) -> Literal["none", "candidate"]:
+        """``candidate`` for a match by sound alone: the same soundtrack can accompany an
+        unrelated video, so an officer confirms it before any request includes it."""
+        return "candidate" if self.algorithm == "audio" else "none"
+
+    def detail(self) -> dict[str, Any]:
+        """What a detection records beyond algorithm and distance (empty for still images)."""
+        if not self.segments:
+            return {}
+        return {
+            "signals": list(self.signals),
+            "segments": [s.to_dict() for s in self.segments],
+        }
+
+
+def _timed(frames: tuple[VideoFrameHash, ...], min_quality: int) -> list[VideoFrameHash]:
+    """Trusted frames in time order, repeats kept: alignment needs every sample's time."""
+    return sorted((f for f in frames if f.quality >= min_quality), key=lambda f: f.timestamp)
+
+
+def _span(times: np.ndarray | list[float], step: float) -> float:
+    return float(max(times) - min(times)) + step if len(times) else 0.0
+
+
+def _step(times: np.ndarray | list[float]) -> float:
+    """The sampling period (median gap, 1 s when unknown)."""
+    gaps = np.diff(np.unique(np.asarray(times, dtype=np.float64)))
+    return float(np.median(gaps)) if len(gaps) else 1.0
 
 
 def _usable(frames: tuple[VideoFrameHash, ...], min_quality: int) -> list[VideoFrameHash]:
@@ -83,6 +126,8 @@ class Matcher:
         self._pdq = HashIndex(bits=256)
         self._frames = HashIndex(bits=256)
         self._frame_count: dict[int, int] = {}
+        self._frame_times: dict[int, np.ndarray] = {}
+        self._audio = AudioIndex(self.policy.audio)
         self._features = FeatureIndex(self.policy.verify)
 
     def __len__(self) -> int:
@@ -111,13 +156,16 @@ class Matcher:
             trusted = [v.hex for v in hashes.pdq if v.quality >= self.policy.min_quality]
             if trusted:
                 self._pdq.add(codes_of(trusted), np.full(len(trusted), reference_id, np.int64))
-            frames = _usable(hashes.vpdq, self.policy.min_quality)[: 1 << _FRAME_BITS]
+            frames = _timed(hashes.vpdq, self.policy.min_quality)[: 1 << _FRAME_BITS]
             if frames:
                 ids = (np.int64(reference_id) << _FRAME_BITS) + np.arange(
                     len(frames), dtype=np.int64
                 )
                 self._frames.add(codes_of([f.hex for f in frames]), ids)
                 self._frame_count[reference_id] = len(frames)
+                self._frame_times[reference_id] = np.array([f.timestamp for f in frames])
+            if hashes.audio is not None:
+                self._audio.add(reference_id, hashes.audio)
             if hashes.features is not None:
                 self._features.add(reference_id, hashes.features)
 
@@ -137,6 +185,8 @@ class Matcher:
             if count:
                 base = np.int64(reference_id) << _FRAME_BITS
                 self._frames.remove(base + np.arange(count, dtype=np.int64))
+            self._frame_times.pop(reference_id, None)
+            self._audio.remove(reference_id)
             self._features.remove(reference_id)
 
     # -- queries -----------------------------------------------------------------------------
@@ -151,17 +201,25 @@ class Matcher:
         """
         found: dict[int, MatchResult] = {}
 
-        def keep(ref: int, algorithm: Algorithm, distance: float, confidence: float) -> None:
+        def keep(
+            ref: int,
+            algorithm: Algorithm,
+            distance: float,
+            confidence: float,
+            segments: tuple[Segment, ...] = (),
+        ) -> None:
             case = self._cases.get(ref)
             if case is None or (case_id is not None and case != case_id) or ref in found:
                 return
-            found[ref] = MatchResult(case, ref, algorithm, float(distance), round(confidence, 4))
+            found[ref] = MatchResult(
+                case, ref, algorithm, float(distance), round(confidence, 4), segments
+            )
 
         with self._lock:
             for ref in sorted(self._sha256.get(media.sha256 or "", ())):
-                keep(ref, "sha256", 0, 1.0)
+                keep(ref, "sha256", 0, 1.0, ())
             for ref in sorted(self._md5.get(media.md5 or "", ())):
-                keep(ref, "md5", 0, 1.0)
+                keep(ref, "md5", 0, 1.0, ())
         self._match_pdq(media, keep)
         self._match_video(media, keep)
         if not found and data is not None and media.kind == "image" and len(self._features):
@@ -187,35 +245,77 @@ class Matcher:
         with self._lock:
             for ref, distance in sorted(best.items(), key=lambda kv: kv[1]):
                 if ref >= 0:
-                    keep(ref, "pdq", distance, 1.0 - distance / (2.0 * (threshold + 1)))
+                    keep(ref, "pdq", distance, 1.0 - distance / (2.0 * (threshold + 1)), ())
                 else:
-                    keep(-ref - 1, "vpdq", distance, 1.0 - distance / (2.0 * (threshold + 1)))
+                    confidence = 1.0 - distance / (2.0 * (threshold + 1))
+                    keep(-ref - 1, "vpdq", distance, confidence, ())
 
     def _match_video(self, media: MediaHashes, keep: _Keep) -> None:
-        frames = _usable(media.vpdq, self.policy.min_quality)
-        if not frames:
-            return
-        rows = self._frames.search(codes_of([f.hex for f in frames]), self.policy.vpdq_threshold)
-        query_hits: dict[int, set[int]] = defaultdict(set)
-        ref_hits: dict[int, set[int]] = defaultdict(set)
-        distances: dict[int, list[int]] = defaultdict(list)
-        for position, row in enumerate(rows):
-            for frame_id, distance in row:
-                ref = frame_id >> _FRAME_BITS
-                query_hits[ref].add(position)
-                ref_hits[ref].add(frame_id & ((1 << _FRAME_BITS) - 1))
-                distances[ref].append(distance)
+        """Aligned runs of frames and of sound; the whole-copy share rule beside them."""
+        frames = _timed(media.vpdq, self.policy.min_quality)
+        video = self._video_segments(frames) if frames else {}
+        audio = self._audio.search(media.audio) if media.audio is not None else {}
+        step = _step([f.timestamp for f in frames])
+        query_seconds = max(
+            media.duration,
+            _span([f.timestamp for f in frames], step),
+            media.audio.seconds if media.audio is not None else 0.0,
+        )
+        threshold = self.policy.vpdq_threshold
         with self._lock:
-            for ref in query_hits:
-                total = self._frame_count.get(ref, 0)
-                if not total:
-                    continue
-                q_share = len(query_hits[ref]) / len(frames)
-                r_share = len(ref_hits[ref]) / total
-                enough = min(self.policy.min_video_frames, len(frames), total)
-                share = max(q_share, r_share)
-                if share >= self.policy.video_fraction and len(query_hits[ref]) >= enough:
-                    keep(ref, "vpdq", float(np.median(distances[ref])), share)
+            for ref in sorted(set(video) | set(audio)):
+                times = self._frame_times.get(ref)
+                ref_seconds = max(
+                    _span(times, _step(times)) if times is not None else 0.0,
+                    self._audio.seconds_of(ref),
+                )
+                segments, whole_share, median = video.get(ref, ([], 0.0, 0.0))
+                seen = passing(segments, query_seconds, ref_seconds, self.policy.align)
+                heard = passing(
+                    audio.get(ref, []), query_seconds, ref_seconds, self.policy.audio.decide
+                )
+                if seen or whole_share:
+                    distance = seen[0].distance if seen else median
+                    confidence = 1.0 - distance / (2.0 * (threshold + 1))
+                    keep(ref, "vpdq", distance, confidence, tuple(seen + heard))
+                elif heard:
+                    distance = heard[0].distance
+                    confidence = 1.0 - distance / (4.0 * self.policy.audio.max_bits)
+                    keep(ref, "audio", distance, confidence, tuple(heard))
+
+    def _video_segments(
+        self, frames: list[VideoFrameHash]
+    ) -> dict[int, tuple[list[Segment], float, float]]:
+        """Per reference: aligned frame runs, the whole-copy share (0 when under the rule) and
+        the median distance of the matching frames."""
+        rows = self._frames.search(codes_of([f.hex for f in frames]), self.policy.vpdq_threshold)
+        pairs: dict[int, list[tuple[float, float, float]]] = defaultdict(list)
+        query_hits: dict[int, set[str]] = defaultdict(set)
+        ref_hits: dict[int, set[int]] = defaultdict(set)
+        mask = (1 << _FRAME_BITS) - 1
+        with self._lock:
+            for frame, row in zip(frames, rows, strict=True):
+                for frame_id, distance in row:
+                    ref, position = frame_id >> _FRAME_BITS, frame_id & mask
+                    times = self._frame_times.get(ref)
+                    if times is None or position >= len(times):
+                        continue
+                    pairs[ref].append((frame.timestamp, float(times[position]), float(distance)))
+                    query_hits[ref].add(frame.hex)
+                    ref_hits[ref].add(position)
+            counts = {ref: self._frame_count.get(ref, 0) for ref in pairs}
+        step = _step([f.timestamp for f in frames])
+        distinct = len({f.hex for f in frames})
+        out: dict[int, tuple[list[Segment], float, float]] = {}
+        for ref, found in pairs.items():
+            segments = align(found, signal="vpdq", step=step, policy=self.policy.align)
+            total = counts[ref]
+            share = max(len(query_hits[ref]) / distinct, len(ref_hits[ref]) / max(1, total))
+            enough = min(self.policy.min_video_frames, distinct, total)
+            whole = share >= self.policy.video_fraction and len(query_hits[ref]) >= enough
+            median = float(np.median([d for _q, _r, d in found]))
+            out[ref] = (segments, share if whole else 0.0, median)
+        return out
 
     def _match_local(self, data: bytes, case_id: int | None, keep: _Keep) -> None:
         if sniff(data) == "video":
@@ -235,4 +335,4 @@ class Matcher:
                 allowed = {ref for ref, case in self._cases.items() if case == case_id}
         for hit in self._features.verify(query, allowed):
             with self._lock:
-                keep(hit.reference_id, "local", 1.0 - hit.confidence, hit.confidence)
+                keep(hit.reference_id, "local", 1.0 - hit.confidence, hit.confidence, ())

@@ -15,6 +15,7 @@ import numpy as np
 from takedown.matching.hashers.exact import HEX_LENGTHS
 from takedown.matching.hashers.pdq import PDQ_HEX_LENGTH, validate_pdq_hex
 from takedown.matching.intake import parse_pdq_entries, parse_vpdq_entries
+from takedown.media.audio import AudioPrint
 from takedown.media.video import VideoFrameHash
 
 MediaKind = Literal["image", "video"]
@@ -80,6 +81,25 @@ def _frame_from_list(item: list[Any]) -> VideoFrameHash:
     return VideoFrameHash(validate_pdq_hex(str(hex_)), int(quality), float(timestamp), int(number))
 
 
+def _audio_to_dict(audio: AudioPrint | None) -> dict[str, Any] | None:
+    if audio is None:
+        return None
+    raw = np.asarray(audio.values, dtype="<u4").tobytes()
+    return {"duration": audio.duration, "chromaprint": base64.b64encode(raw).decode("ascii")}
+
+
+def _audio_from_dict(data: Any) -> AudioPrint | None:
+    if not data:
+        return None
+    if not isinstance(data, dict):
+        raise ValueError("audio must be an object with a base64 'chromaprint'")
+    raw = base64.b64decode(str(data.get("chromaprint", "")), validate=True)
+    if len(raw) % 4:
+        raise ValueError("audio: a Chromaprint is a whole number of 32-bit values")
+    values = np.frombuffer(raw, dtype="<u4")
+    return AudioPrint(tuple(int(v) for v in values), float(data.get("duration") or 0.0))
+
+
 @dataclass(frozen=True)
 class _HashSet:
     kind: MediaKind
@@ -87,15 +107,19 @@ class _HashSet:
     md5: str | None = None
     pdq: tuple[PdqVariant, ...] = ()
     vpdq: tuple[VideoFrameHash, ...] = ()
+    audio: AudioPrint | None = None  # the sound track's raw Chromaprint (videos with sound)
 
     def _base_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "kind": self.kind,
             "sha256": self.sha256,
             "md5": self.md5,
             "pdq": [[v.hex, v.quality, v.variant] for v in self.pdq],
             "vpdq": [_frame_to_dict(f) for f in self.vpdq],
         }
+        if self.audio is not None:
+            out["audio"] = _audio_to_dict(self.audio)
+        return out
 
     @staticmethod
     def _base_kwargs(data: dict[str, Any]) -> dict[str, Any]:
@@ -111,6 +135,7 @@ class _HashSet:
                 for h, q, v in data.get("pdq", [])
             ),
             "vpdq": tuple(_frame_from_list(item) for item in data.get("vpdq", [])),
+            "audio": _audio_from_dict(data.get("audio")),
         }
 
 

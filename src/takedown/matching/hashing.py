@@ -35,7 +35,12 @@ class HashLimits:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HashLimits:
-        return cls(image=ImageLimits(max_pixels=settings.max_image_pixels))
+        video = VideoLimits(
+            timeout_seconds=settings.video_decode_timeout_seconds,
+            memory_mb=settings.video_decode_memory_mb,
+            audio=settings.video_audio,
+        )
+        return cls(image=ImageLimits(max_pixels=settings.max_image_pixels), video=video)
 
 
 def _trimmed(image: Image.Image) -> PdqVariant | None:
@@ -57,7 +62,9 @@ def hash_reference(data: bytes, limits: HashLimits | None = None) -> ReferenceHa
     sha256, md5 = exact_hex("sha256", data), exact_hex("md5", data)
     if sniff(data) == "video":
         video = hash_video(data, limits.video)
-        return ReferenceHashes(kind="video", sha256=sha256, md5=md5, vpdq=video.frames)
+        return ReferenceHashes(
+            kind="video", sha256=sha256, md5=md5, vpdq=video.frames, audio=video.audio
+        )
     decoded = decode_image(data, limits.image)
     image = decoded.image
     dihedral, quality = pdq_dihedral_hex(image)
@@ -100,12 +107,15 @@ def hash_media(data: bytes, limits: HashLimits | None = None) -> MediaHashes:
     sha256, md5 = exact_hex("sha256", data), exact_hex("md5", data)
     if sniff(data) == "video":
         video = hash_video(data, limits.video)
-        notes = ("truncated to the duration cap",) if video.truncated else ()
+        notes: tuple[str, ...] = ("truncated to the duration cap",) if video.truncated else ()
+        if video.audio_error:
+            notes += (f"no audio fingerprint: {video.audio_error}",)
         return MediaHashes(
             kind="video",
             sha256=sha256,
             md5=md5,
             vpdq=video.frames,
+            audio=video.audio,
             width=video.info.width,
             height=video.info.height,
             duration=video.info.duration,

@@ -1,8 +1,11 @@
 """Bounded video hashing: vPDQ frame hashes at 1 frame/s, capped in duration and frames.
 
-vpdq reads a file, so uploaded bytes go to an in-memory file (memfd), never to the disk. A video
-longer than the cap is first cut (stream copy, no re-encode) so a 6-hour upload costs no more
-than ``max_seconds`` of decoding.
+Decoders read a file, so uploaded bytes go to an in-memory file (memfd), never to the disk. A
+video longer than the cap is first cut (stream copy, no re-encode) so a 6-hour upload costs no
+more than ``max_seconds`` of decoding. Every decoder runs as a child process under a time and
+memory limit (see limits.py): a crashing or hanging file fails alone. By default ffmpeg decodes
+one frame per second and PDQ hashes it here (vPDQ's frames, timed by presentation time); the
+vpdq library, in its own child, remains an option.
 """
 
 from __future__ import annotations
@@ -11,16 +14,18 @@ import json
 import math
 import os
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
-import vpdq
-
+from takedown.media.audio import AudioLimits, AudioPrint, fingerprint_file
 from takedown.media.errors import MediaError
 from takedown.media.letterbox import CropBox, detect_letterbox, hash_cropped
+from takedown.media.limits import DEFAULT_MEMORY_MB, crash_reason, run_limited
 from takedown.media.sniff import sniff
 
 
@@ -34,9 +39,16 @@ class VideoLimits:
     # Frames larger than this (longer side) are downsampled before PDQ: 4K costs like 720p.
     max_side: int = 1280
     timeout_seconds: float = 120.0
+    # Address-space limit of each decoder child process (ffprobe, ffmpeg, vpdq, fpcalc).
+    memory_mb: int = DEFAULT_MEMORY_MB
     threads: int = 1
     # Sample a few frames for uniform bars and hash the frames without them (see letterbox.py).
     letterbox: bool = True
+    # Fingerprint the sound track too (Chromaprint, see audio.py): a second signal.
+    audio: bool = True
+    # "ffmpeg": ffmpeg decodes (a limited child) and PDQ hashes the raw frames, timestamps
+    # from presentation times. "vpdq": the vpdq library in a limited child (frame counts).
+    decoder: Literal["ffmpeg", "vpdq"] = "ffmpeg"
 
 
 @dataclass(frozen=True)
@@ -57,6 +69,7 @@ class VideoInfo:
     width: int
     height: int
     frames: int | None
+    fps: float = 0.0  # average frame rate; 0 when unknown
 
 
 @dataclass(frozen=True)
@@ -66,18 +79,21 @@ class VideoHashes:
     frames: tuple[VideoFrameHash, ...]
     info: VideoInfo
     truncated: bool
+    audio: AudioPrint | None = None  # None: no sound track, or it could not be read
+    audio_error: str | None = None
 
 
-def _run(args: list[str], timeout: float) -> subprocess.CompletedProcess[bytes]:
-    try:
-        return subprocess.run(args, capture_output=True, timeout=timeout, check=False)
-    except subprocess.TimeoutExpired as exc:
-        raise MediaError(f"{args[0]} timed out after {timeout:.0f} s") from exc
-    except OSError as exc:
-        raise MediaError(f"cannot run {args[0]}: {exc}") from exc
+def _run(
+    args: list[str], timeout: float, memory_mb: int = DEFAULT_MEMORY_MB
+) -> subprocess.CompletedProcess[bytes]:
+    result = run_limited(args, timeout=timeout, memory_mb=memory_mb)
+    crashed = crash_reason(result, args[0])
+    if crashed is not None:
+        raise MediaError(f"corrupt video: {crashed}")
+    return result
 
 
-def probe(path: Path, timeout: float = 30.0) -> VideoInfo:
+def probe(path: Path, timeout: float = 30.0, memory_mb: int = DEFAULT_MEMORY_MB) -> VideoInfo:
     """Duration and size of the first video stream; ``MediaError`` when there is none."""
     result = _run(
         [
@@ -87,12 +103,13 @@ def probe(path: Path, timeout: float = 30.0) -> VideoInfo:
             "-select_streams",
             "v:0",
             "-show_entries",
-            "stream=width,height,nb_frames,duration:format=duration",
+            "stream=width,height,nb_frames,duration,avg_frame_rate:format=duration",
             "-of",
             "json",
             str(path),
         ],
         timeout,
+        memory_mb,
     )
     if result.returncode != 0:
         lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
@@ -115,7 +132,19 @@ def probe(path: Path, timeout: float = 30.0) -> VideoInfo:
     frame_count = int(frames) if frames and str(frames).isdigit() else None
     if frame_count == 0:
         raise MediaError("video has 0 frames")
-    return VideoInfo(duration or 0.0, width, height, frame_count)
+    return VideoInfo(
+        duration or 0.0, width, height, frame_count, _rate(stream.get("avg_frame_rate"))
+    )
+
+
+def _rate(value: object) -> float:
+    """ffprobe's "30000/1001" as a number; 0.0 when absent or nonsense."""
+    num, _, den = str(value or "").partition("/")
+    try:
+        rate = float(num) / float(den or 1)
+    except (ValueError, ZeroDivisionError):
+        return 0.0
+    return rate if math.isfinite(rate) and 0 < rate <= 1000 else 0.0
 
 
 def _float(value: object) -> float | None:
@@ -136,7 +165,7 @@ def _downsample(info: VideoInfo, max_side: int) -> tuple[int, int]:
 def hash_video_file(path: Path, limits: VideoLimits | None = None) -> VideoHashes:
     """vPDQ frame hashes of a video file within ``limits``."""
     limits = limits or VideoLimits()
-    info = probe(path, limits.timeout_seconds)
+    info = probe(path, limits.timeout_seconds, limits.memory_mb)
     cap = limits.max_seconds
     if limits.seconds_per_hash > 0:
         cap = min(cap, limits.max_frames * limits.seconds_per_hash)
@@ -153,59 +182,91 @@ def hash_video_file(path: Path, limits: VideoLimits | None = None) -> VideoHashe
                     *("-t", f"{cap:.3f}", "-map", "0:v:0", "-c", "copy", str(source)),
                 ],
                 limits.timeout_seconds,
+                limits.memory_mb,
             )
             if cut.returncode != 0 or not source.exists() or source.stat().st_size == 0:
                 raise MediaError("corrupt video: cannot read its stream")
         box = None
         if limits.letterbox:
             box = detect_letterbox(
-                source, info.width, info.height, min(info.duration or cap, cap), 30.0
+                source,
+                info.width,
+                info.height,
+                min(info.duration or cap, cap),
+                min(30.0, limits.timeout_seconds),
+                limits.memory_mb,
             )
-        if box is None:
+        if box is None and limits.decoder == "vpdq":
             frames = _vpdq_frames(source, info, limits, cap)
         else:
-            frames = _cropped_frames(source, box, limits, cap)
+            frames = _cropped_frames(source, info, box, limits, cap)
     if not frames:
         raise MediaError("video has no decodable frames")
-    return VideoHashes(frames, info, truncated and info.duration != 0.0)
+    audio, audio_error = None, None
+    if limits.audio:
+        try:
+            audio = fingerprint_file(
+                path, AudioLimits(True, max(1, int(cap)), limits.timeout_seconds, limits.memory_mb)
+            )
+        except MediaError as exc:  # the picture still matches: note it, keep the frames
+            audio_error = exc.reason
+    return VideoHashes(frames, info, truncated and info.duration != 0.0, audio, audio_error)
+
+
+# The vpdq child: hashes the file and prints one "hex quality timestamp frame" line per frame.
+_VPDQ_CHILD = (
+    "import sys,vpdq;"
+    "a=sys.argv;"
+    "f=vpdq.computeHash(a[1],seconds_per_hash=float(a[2]),downsample_width=int(a[3]),"
+    "downsample_height=int(a[4]),thread_count=int(a[5]));"
+    "sys.stdout.write(''.join("
+    "f'{x.hex} {int(x.quality)} {float(x.timestamp):.3f} {int(x.frame_number)}\\n' for x in f))"
+)
 
 
 def _vpdq_frames(
     source: Path, info: VideoInfo, limits: VideoLimits, cap: float
 ) -> tuple[VideoFrameHash, ...]:
     width, height = _downsample(info, limits.max_side)
-    try:
-        features = vpdq.computeHash(
-            str(source),
-            seconds_per_hash=limits.seconds_per_hash,
-            downsample_width=width,
-            downsample_height=height,
-            thread_count=limits.threads,
-        )
-    except (RuntimeError, ValueError, OSError) as exc:
-        raise MediaError(f"corrupt video stream: {exc}") from exc
-    return tuple(
-        VideoFrameHash(f.hex, int(f.quality), round(float(f.timestamp), 3), int(f.frame_number))
-        for f in features
-        if f.timestamp <= cap + 1e-6
-    )[: limits.max_frames]
+    args = [sys.executable, "-I", "-c", _VPDQ_CHILD, str(source), str(limits.seconds_per_hash)]
+    args += [str(width), str(height), str(limits.threads)]
+    result = _run(args, limits.timeout_seconds, limits.memory_mb)
+    if result.returncode != 0:
+        lines = result.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise MediaError(f"corrupt video stream: {lines[-1] if lines else 'vpdq failed'}")
+    frames = []
+    for line in result.stdout.decode("ascii", "replace").splitlines():
+        hex_, quality, timestamp, number = line.split()
+        if float(timestamp) <= cap + 1e-6:
+            frames.append(VideoFrameHash(hex_, int(quality), float(timestamp), int(number)))
+    return tuple(frames)[: limits.max_frames]
 
 
 def _cropped_frames(
-    source: Path, box: CropBox, limits: VideoLimits, cap: float
+    source: Path, info: VideoInfo, box: CropBox | None, limits: VideoLimits, cap: float
 ) -> tuple[VideoFrameHash, ...]:
     frames = hash_cropped(
         source,
         box,
+        width=info.width,
+        height=info.height,
         seconds_per_hash=limits.seconds_per_hash,
         max_seconds=cap,
         max_frames=limits.max_frames,
         max_side=limits.max_side,
         timeout=limits.timeout_seconds,
+        memory_mb=limits.memory_mb,
     )
-    # ffmpeg's fps filter gives no source frame number: the sample's index stands in for it.
+    # The source frame number, as vpdq counts it: from the presentation time and the average
+    # rate (exact at a constant rate), or the sample's index when the rate is unknown.
     return tuple(
-        VideoFrameHash(f.hex, f.quality, f.timestamp, number) for number, f in enumerate(frames)
+        VideoFrameHash(
+            f.hex,
+            f.quality,
+            f.timestamp,
+            round(f.timestamp * info.fps) if info.fps and limits.seconds_per_hash else number,
+        )
+        for number, f in enumerate(frames)
     )
 
 

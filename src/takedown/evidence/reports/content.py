@@ -7,7 +7,7 @@ import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Final
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 from takedown.evidence.manifest import Artifact, Manifest
@@ -33,6 +33,7 @@ LABELS: Final = {
     "algorithm": ("알고리즘", "Algorithm"),
     "distance": ("거리", "Distance"),
     "media_url": ("미디어 URL", "Media URL"),
+    "segments": ("일치 구간", "Matching segments"),
     "urls": ("관련 URL", "URLs"),
     "hashes": ("파일 해시 (SHA-256)", "File hashes (SHA-256)"),
     "name": ("파일", "File"),
@@ -48,14 +49,70 @@ class ReportError(ValueError):
     """The report input is unusable (for instance a case reference that looks like a name)."""
 
 
+# What each video signal is, in the words a report uses (Korean, English).
+_SIGNALS: Final = {
+    "vpdq": ("영상 프레임, vPDQ", "video frames, vPDQ"),
+    "audio": ("소리, Chromaprint", "sound, Chromaprint"),
+}
+
+
+def _clock(seconds: float) -> str:
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes)}:{rest:04.1f}"
+
+
+@dataclass(frozen=True)
+class MatchSegment:
+    """A stretch of the found video (seconds) that matches a stretch of the reference."""
+
+    signal: str  # vpdq | audio
+    query_start: float
+    query_end: float
+    reference_start: float
+    reference_end: float
+
+    def line(self) -> str:
+        """One bilingual line: where in the found video, where in the reference, which signal."""
+        ko, en = _SIGNALS.get(self.signal, (self.signal, self.signal))
+        found = f"{_clock(self.query_start)}-{_clock(self.query_end)}"
+        ref = f"{_clock(self.reference_start)}-{_clock(self.reference_end)}"
+        return (
+            f"발견 영상 {found} = 기준 자료 {ref} ({ko}) / "
+            f"found video {found} matches reference {ref} ({en})"
+        )
+
+
+def segments_from_detail(detail: dict[str, Any] | None) -> tuple[MatchSegment, ...]:
+    """The segments a video detection recorded (``detail["segments"]``); malformed ones skipped."""
+    out = []
+    for item in (detail or {}).get("segments") or []:
+        try:
+            out.append(
+                MatchSegment(
+                    str(item["signal"]),
+                    float(item["query_start"]),
+                    float(item["query_end"]),
+                    float(item["reference_start"]),
+                    float(item["reference_end"]),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return tuple(out)
+
+
 @dataclass(frozen=True)
 class MatchInfo:
-    """One detection on the page: which reference it matched and how closely."""
+    """One detection on the page: which reference it matched and how closely.
+
+    ``segments``: for a video, the matching stretches, one report line each.
+    """
 
     reference: str
     algorithm: str
     distance: float
     media_url: str | None = None
+    segments: tuple[MatchSegment, ...] = ()
 
 
 @dataclass(frozen=True)

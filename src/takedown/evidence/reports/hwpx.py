@@ -50,6 +50,11 @@ def render_hwpx(content: ReportContent) -> bytes:
             for m in content.matches
         ]
         _table(doc, rows)
+        lines = [f"{m.reference}: {seg.line()}" for m in content.matches for seg in m.segments]
+        if lines:
+            doc.add_heading(_ko("segments"), level=3)
+            for line in lines:
+                doc.add_paragraph(line)
     doc.add_heading(_ko("urls"), level=2)
     for url in content.urls:
         doc.add_paragraph(url)

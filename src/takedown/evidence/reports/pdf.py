@@ -54,7 +54,10 @@ img.thumb { width: 35mm; }
 <th>{{ label("distance") }}</th><th>{{ label("media_url") }}</th></tr>
 {% for m in c.matches %}<tr><td>{{ m.reference }}</td><td>{{ m.algorithm }}</td>
 <td>{{ "%g"|format(m.distance) }}</td><td>{{ m.media_url or "" }}</td></tr>{% endfor %}
-</table>{% endif %}
+</table>
+{% if c.matches|selectattr("segments")|list %}<h3>{{ label("segments") }}</h3>
+<ul>{% for m in c.matches %}{% for s in m.segments %}<li>{{ m.reference }}: {{ s.line() }}</li>
+{% endfor %}{% endfor %}</ul>{% endif %}{% endif %}
 <h2>{{ label("urls") }}</h2>
 <ul>{% for url in c.urls %}<li>{{ url }}</li>{% endfor %}</ul>
 <h2>{{ label("hashes") }}</h2>

@@ -19,7 +19,7 @@ from takedown.evidence.capture import (
 )
 from takedown.evidence.record import EvidenceRecord
 from takedown.evidence.reports.build import add_reports
-from takedown.evidence.reports.content import MatchInfo, ReportInput
+from takedown.evidence.reports.content import MatchInfo, ReportInput, segments_from_detail
 from takedown.pipeline.context import StageContext
 from takedown.pipeline.graph import Work
 from takedown.pipeline.stages.draft import request_draft
@@ -90,6 +90,7 @@ def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
                 algorithm=d.algorithm,
                 distance=d.distance,
                 media_url=d.media_url,
+                segments=segments_from_detail(d.detail),
             )
             for d in dets
         )

@@ -164,7 +164,9 @@ def record_matches(
                 r.algorithm,
                 r.distance,
                 r.confidence,
+                detail=r.detail() or None,  # video: matched segments and signals
                 priority=media.priority + MATCH_PRIORITY * r.confidence,
+                review=r.review,  # a match by sound alone waits for an officer
             )
             det = record_hit(s, page, media, hit)
             if det is not None:

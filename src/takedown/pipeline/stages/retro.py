@@ -90,8 +90,9 @@ class RetroStage:
                                 r.algorithm,
                                 r.distance,
                                 r.confidence,
-                                detail={"retroactive": True},
+                                detail={"retroactive": True, **r.detail()},
                                 priority=media.priority + MATCH_PRIORITY,
+                                review=r.review,
                             ),
                         )
                         if det is not None:

@@ -1,0 +1,288 @@
+"""The video benchmark: recall per edit (excerpt compilations, partial trims, audio-only edits)
+and false matches, takedown's aligned frames + sound beside plain vPDQ's whole-copy rule.
+
+    .venv/bin/python bench/bench_video.py --out bench/results/video.md [--quick]
+
+Needs ffmpeg and fpcalc (Debian: ffmpeg, libchromaprint-tools). Videos are synthetic and
+benign (see synthvideo.py); they are cached in bench/cache/video-bench/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import synthvideo  # noqa: E402
+import videos  # noqa: E402
+from synthvideo import ALL_EDITS, AUDIO_EDITS, Truth  # noqa: E402
+from takedown.matching.align import AlignPolicy  # noqa: E402
+from takedown.matching.engine import Matcher, MatchPolicy, MatchResult  # noqa: E402
+from takedown.matching.hashes import MediaHashes, ReferenceHashes  # noqa: E402
+from takedown.matching.hashing import hash_media, hash_reference  # noqa: E402
+
+TAKEDOWN = "takedown (frames + sound)"
+FRAMES = "takedown, frames only"
+WHOLE = "takedown before (whole-copy rule)"
+PLAIN = "plain vPDQ"
+
+
+@dataclass(frozen=True)
+class Query:
+    edit: str
+    path: Path
+    truth: int | None  # the reference it holds; None for an edited distractor
+    where: Truth
+
+
+def _matcher(refs: list[ReferenceHashes], policy: MatchPolicy, audio: bool) -> Matcher:
+    m = Matcher(policy)
+    for k, h in enumerate(refs):
+        m.add(k, 1, h if audio else replace(h, audio=None))
+    return m
+
+
+def _takedown(
+    matcher: Matcher, audio: bool
+) -> Callable[[MediaHashes], tuple[set[int], list[MatchResult]]]:
+    def find(h: MediaHashes) -> tuple[set[int], list[MatchResult]]:
+        found = matcher.match(h if audio else replace(h, audio=None))
+        return {r.reference_id for r in found}, found
+
+    return find
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--out", type=Path, default=HERE / "results" / "video.md")
+    parser.add_argument("--quick", action="store_true", help="6 references, 4 distractors")
+    parser.add_argument("--references", type=int)
+    parser.add_argument("--distractors", type=int)
+    args = parser.parse_args(argv)
+    n_refs = args.references or (6 if args.quick else 16)
+    n_dis = args.distractors or (4 if args.quick else 8)
+    started = time.perf_counter()
+    folder = HERE / "cache" / "video-bench"
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def photo(pool: tuple[str, ...], k: int) -> str | None:
+        return pool[k] if k < len(pool) else None
+
+    refs = [
+        synthvideo.make_video(folder / f"ref{k:03d}.mp4", 1000 + k, photo(synthvideo.PHOTOS_REF, k))
+        for k in range(n_refs)
+    ]
+    dis = [
+        synthvideo.make_video(folder / f"dis{k:03d}.mp4", 5000 + k, photo(synthvideo.PHOTOS_DIS, k))
+        for k in range(n_dis)
+    ]
+    queries: list[Query] = []
+    for k, src in enumerate(refs):
+        others = [dis[(k + j) % n_dis] for j in range(3)]
+        for e in ALL_EDITS:
+            out = folder / f"ref{k:03d}-{_slug(e)}.mp4"
+            queries.append(Query(e, out, k, synthvideo.edit(e, src, out, others)))
+    for k, src in enumerate(dis):
+        others = [dis[(k + j) % n_dis] for j in (1, 2, 3)]
+        for e in ALL_EDITS:
+            out = folder / f"dis{k:03d}-{_slug(e)}.mp4"
+            queries.append(Query(e, out, None, synthvideo.edit(e, src, out, others)))
+    made = time.perf_counter()
+    print(f"video bench: {n_refs} refs, {n_dis} distractors, {len(queries)} queries", flush=True)
+
+    # takedown: hash once; three deciders on the same hashes.
+    t0 = time.perf_counter()
+    ref_hashes = [hash_reference(p.read_bytes()) for p in refs]
+    query_hashes = [hash_media(q.path.read_bytes()) for q in queries]
+    takedown_seconds = time.perf_counter() - t0
+    whole_policy = MatchPolicy(align=AlignPolicy(min_seconds=1e9, min_share=2.0))
+    deciders = {
+        TAKEDOWN: _takedown(_matcher(ref_hashes, MatchPolicy(), True), True),
+        FRAMES: _takedown(_matcher(ref_hashes, MatchPolicy(), False), False),
+        WHOLE: _takedown(_matcher(ref_hashes, whole_policy, False), False),
+    }
+    t0 = time.perf_counter()
+    plain_refs = [videos.plain_vpdq(p) for p in refs]
+    plain_queries = [videos.plain_vpdq(q.path) for q in queries]
+    plain_seconds = time.perf_counter() - t0
+
+    recall: dict[str, dict[str, list[int]]] = {}
+    false: dict[str, int] = {}
+    by_audio = {e: [0, 0] for e in ALL_EDITS}
+    seg_ok = {e: [0, 0] for e in ALL_EDITS}
+    for name, find in deciders.items():
+        hits = {e: [0, 0] for e in ALL_EDITS}
+        false[name] = 0
+        for q, h in zip(queries, query_hashes, strict=True):
+            found, results = find(h)
+            false[name] += len(found - ({q.truth} if q.truth is not None else set()))
+            if q.truth is None:
+                continue
+            hits[q.edit][1] += 1
+            if q.truth in found:
+                hits[q.edit][0] += 1
+                if name == TAKEDOWN:
+                    r = next(r for r in results if r.reference_id == q.truth)
+                    by_audio[q.edit][0] += r.algorithm == "audio"
+                    seg_ok[q.edit][0] += _segment_right(r, q.where)
+            if name == TAKEDOWN:
+                by_audio[q.edit][1] += 1
+                seg_ok[q.edit][1] += 1
+        recall[name] = hits
+    hits = {e: [0, 0] for e in ALL_EDITS}
+    false[PLAIN] = 0
+    for q, qh in zip(queries, plain_queries, strict=True):
+        found = {k for k, rh in enumerate(plain_refs) if videos.plain_vpdq_decision(qh, rh)}
+        false[PLAIN] += len(found - ({q.truth} if q.truth is not None else set()))
+        if q.truth is not None:
+            hits[q.edit][1] += 1
+            hits[q.edit][0] += q.truth in found
+    recall[PLAIN] = hits
+    seconds = sum(synthvideo.duration(p) for p in [*refs, *(q.path for q in queries)])
+    big = _speed_720p(folder)
+    lines = _report(
+        args,
+        recall,
+        false,
+        by_audio,
+        seg_ok,
+        n_refs,
+        n_dis,
+        len(queries),
+        seconds / takedown_seconds,
+        seconds / plain_seconds,
+        big,
+    )
+    lines.append(
+        f"Total benchmark time: {(time.perf_counter() - started) / 60:.1f} min"
+        f" (making the videos: {(made - started) / 60:.1f} min)."
+    )
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text("\n".join(lines) + "\n")
+    print(f"wrote {args.out}")
+    return 0
+
+
+def _speed_720p(folder: Path) -> tuple[float, float]:
+    """Seconds of video hashed per second on a 60 s 720p clip: (takedown, plain vPDQ)."""
+    path = folder / "speed-720p.mp4"
+    if not path.exists():
+        synthvideo.ffmpeg_lavfi(path, "testsrc2=size=1280x720:rate=30", "sine=f=300:d=60", 60)
+    best_t = min(_timed(lambda: hash_media(path.read_bytes())) for _ in range(2))
+    best_p = min(_timed(lambda: videos.plain_vpdq(path)) for _ in range(2))
+    return 60 / best_t, 60 / best_p
+
+
+def _timed(work: Callable[[], object]) -> float:
+    t0 = time.perf_counter()
+    work()
+    return time.perf_counter() - t0
+
+
+def _slug(edit: str) -> str:
+    return "".join(c if c.isalnum() else "-" for c in edit).strip("-")
+
+
+def _segment_right(result: MatchResult, where: Truth, slack: float = 2.0) -> bool:
+    """The reported segment sits where the reference was put (the longest one, any signal)."""
+    if not result.segments:
+        return False
+    seg = result.segments[0]
+    offset = seg.query_start - seg.reference_start
+    return abs(offset - (where.query_start - where.reference_start)) <= slack
+
+
+def _pct(pair: list[int]) -> str:
+    return f"{100 * pair[0] / max(1, pair[1]):.1f}%"
+
+
+def _report(
+    args: argparse.Namespace,
+    recall: dict[str, dict[str, list[int]]],
+    false: dict[str, int],
+    by_audio: dict[str, list[int]],
+    seg_ok: dict[str, list[int]],
+    n_refs: int,
+    n_dis: int,
+    n_queries: int,
+    takedown_speed: float,
+    plain_speed: float,
+    big: tuple[float, float],
+) -> list[str]:
+    names = list(recall)
+    command = "python bench/bench_video.py" + (" --quick" if args.quick else "")
+    cpu = os.cpu_count()
+    lines = [
+        "## Video: excerpts, trims and audio-only edits",
+        "",
+        f"Made by `{command}` ({cpu} cores shared, Python {platform.python_version()}).",
+        f"{n_refs} reference videos and {n_dis} distractor videos (synthetic and benign: panned"
+        " scikit-image photographs or seeded colour noise with moving shapes, 20 s at 320x180,"
+        " each with a seeded melody, chirp and noise for sound), each edited"
+        f" {len(ALL_EDITS)} ways: {n_queries} queries. An excerpt puts 25-75% of a reference"
+        " (5, 10 or 15 s) between clips of three distractors (about 26-36 s in all); a"
+        " compilation holds the whole reference among them; a trim keeps 40% or 60%."
+        " Distractors get the same edits (with other distractors); any match of theirs, or of"
+        " a reference query to another reference, is a false match.",
+        "",
+        f"- **{TAKEDOWN}**: vPDQ frames aligned in time (runs of at least 4 s and 4 frames at"
+        " one offset, or 60% of the shorter video) and the sound's Chromaprint aligned the same"
+        " way (at least 5 s under 8 of 32 bits per sub-fingerprint), plus the whole-copy rule.",
+        f"- **{FRAMES}**: the same without the sound.",
+        f"- **{WHOLE}**: the engine's previous decision rule on the same hashes, 80% of"
+        " the query's or the reference's frames.",
+        f"- **{PLAIN}**: ThreatExchange/HMA defaults, 80% of the query's frames within 31 bits.",
+        "",
+        "| edit | " + " | ".join(names) + " | found by sound only | segment placed right |",
+        "|---|" + "---:|" * (len(names) + 2),
+    ]
+    for e in ALL_EDITS:
+        cells = " | ".join(_pct(recall[n][e]) for n in names)
+        lines.append(
+            f"| {e}{' (same sound)' if e in AUDIO_EDITS else ''} | {cells}"
+            f" | {_pct(by_audio[e])} | {_pct(seg_ok[e])} |"
+        )
+    for label, group in (("picture edits", synthvideo.EDITS), ("audio-only edits", AUDIO_EDITS)):
+        cells = []
+        for n in names:
+            hit = sum(recall[n][e][0] for e in group)
+            total = sum(recall[n][e][1] for e in group)
+            cells.append(_pct([hit, total]))
+        lines.append(f"| **{label}** | " + " | ".join(cells) + " | | |")
+    lines.append("| **false matches** | " + " | ".join(str(false[n]) for n in names) + " | | |")
+    lines += [
+        "",
+        '"Found by sound only" is the share of the edit\'s references that only the sound'
+        ' found (algorithm `audio`); "segment placed right" the share whose longest reported'
+        " segment has the true time offset (within 2 s).",
+        "",
+        "Hashing speed (seconds of video per second, one core, best of 2 on the 720p file)."
+        " takedown runs ffprobe, a letterbox check, ffmpeg decoding in a limited child process"
+        " with PDQ of each sampled frame, and fpcalc; plain vPDQ is the library in process."
+        " Each child process costs a fixed ~0.1-0.3 s per file, which dominates on these"
+        " 20 s 320x180 clips and vanishes on a real-sized one:",
+        "",
+        "| files | takedown | plain vPDQ | ratio |",
+        "|---|---:|---:|---:|",
+        f"| the {n_refs + n_queries} benchmark clips (320x180) | {takedown_speed:.1f}"
+        f" | {plain_speed:.1f} | {takedown_speed / plain_speed:.2f}x |",
+        f"| one 60 s 1280x720 30 fps clip with sound | {big[0]:.1f} | {big[1]:.1f}"
+        f" | {big[0] / big[1]:.2f}x |",
+        "",
+        "Targets (issue 12): >= 99% on every picture edit including excerpts and trims, no false"
+        " match; >= 95% on the audio-only edits.",
+        "",
+    ]
+    return lines
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
