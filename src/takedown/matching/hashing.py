@@ -36,6 +36,8 @@ class HashLimits:
     verify: VerifyLimits = field(default_factory=VerifyLimits)
     family: tuple[Augmentation, ...] = DEFAULT_FAMILY
     local_features: bool = True
+    # Media found online also get the PDQ of each quarter (2 x 2 collages).
+    quadrants: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HashLimits:
@@ -82,6 +84,28 @@ def _luma_border_box(luma: Luma) -> tuple[int, int, int, int]:
         max(0, math.floor(right * sx)),
         max(0, math.floor(bottom * sy)),
     )
+
+
+# Below this side a quadrant is too small to hash usefully.
+_MIN_QUADRANT_SIDE = 96
+
+
+def _quadrants(luma: Luma) -> list[PdqVariant]:
+    """The PDQ of each quarter of the image, its uniform gutters trimmed: finds a reference
+    that fills one cell of a 2 x 2 collage, which the whole image's hash cannot see."""
+    rows, cols = luma.shape
+    if min(rows, cols) < 2 * _MIN_QUADRANT_SIDE:
+        return []
+    out: list[PdqVariant] = []
+    half_r, half_c = rows // 2, cols // 2
+    for k, (r0, c0) in enumerate(((0, 0), (0, half_c), (half_r, 0), (half_r, half_c))):
+        cell = luma[r0 : r0 + half_r, c0 : c0 + half_c]
+        left, top, right, bottom = _luma_border_box(cell)
+        if min(right - left, bottom - top) >= _MIN_QUADRANT_SIDE // 2:
+            cell = cell[top:bottom, left:right]
+        value, quality = _luma_pdq(cell)
+        out.append(PdqVariant(value, quality, f"quadrant:{k}"))
+    return out
 
 
 def _trimmed_luma(luma: Luma) -> PdqVariant | None:
@@ -170,6 +194,9 @@ def hash_media(data: bytes, limits: HashLimits | None = None) -> MediaHashes:
     trimmed = _trimmed_luma(decoded.frames[0])
     if trimmed is not None and trimmed.hex != variants[0].hex:
         variants.append(trimmed)
+    if limits.quadrants:
+        seen = {v.hex for v in variants}
+        variants += [q for q in _quadrants(decoded.frames[0]) if q.hex not in seen]
     return MediaHashes(
         kind="image",
         sha256=sha256,
