@@ -32,6 +32,9 @@ class Outcome:
     queries: dict[str, int]
     # The closest false pairs: (transform, query's reference or None, matched reference, distance).
     closest_false: list[tuple[str, int | None, int, float]]
+    # The cuts applied: hash distances (below ``split``) and verifier scores (from it on).
+    cuts: tuple[float, float] = (float("-inf"), float("-inf"))
+    split: float | None = None
 
     def overall(self, transforms: Sequence[str] | None = None) -> float:
         names = [t for t in self.recall if transforms is None or t in transforms]
@@ -46,6 +49,7 @@ def evaluate(
     min_precision: float = 0.9999,
     fixed_threshold: float | None = None,
     split: float | None = None,
+    fixed_cuts: tuple[float, float] | None = None,
 ) -> Outcome:
     """Recall per transform at the loosest threshold meeting ``min_precision`` (or a fixed one).
 
@@ -60,7 +64,9 @@ def evaluate(
             dist.append(d)
             true.append(ref == q.reference)
     d_arr, t_arr = np.asarray(dist, dtype=float), np.asarray(true, dtype=bool)
-    if fixed_threshold is not None:
+    if fixed_cuts is not None:
+        cuts = fixed_cuts
+    elif fixed_threshold is not None:
         cuts = (fixed_threshold, float("-inf"))
     elif split is None:
         cuts = (_loosest(d_arr, t_arr, min_precision), float("-inf"))
@@ -90,7 +96,64 @@ def evaluate(
         if ref != q.reference
     ]
     false.sort(key=lambda f: f[3])
-    return Outcome(threshold, tp / max(1, tp + fp), tp, fp, recall, counts, false[:8])
+    return Outcome(threshold, tp / max(1, tp + fp), tp, fp, recall, counts, false[:8], cuts, split)
+
+
+def ranking(queries: Sequence[Query], scores: Sequence[dict[int, float]]) -> tuple[float, float]:
+    """(micro average precision, recall at 90% precision) over every scored pair.
+
+    As in DISC21's evaluation: all (query, reference) pairs of all queries ranked together by
+    confidence (a smaller score first: hash distances, then the verifier's scores above the
+    split), average precision against the number of queries that have a true reference.
+    """
+    pairs = [
+        (d, ref == q.reference)
+        for q, s in zip(queries, scores, strict=True)
+        for ref, d in s.items()
+    ]
+    positives = sum(q.reference is not None for q in queries)
+    if not pairs or not positives:
+        return 0.0, 0.0
+    pairs.sort(key=lambda p: p[0])
+    t = np.array([p[1] for p in pairs], dtype=bool)
+    tp = np.cumsum(t)
+    precision = tp / np.arange(1, len(t) + 1)
+    micro_ap = float((precision * t).sum() / positives)
+    ok = precision >= 0.9
+    at90 = float(tp[np.nonzero(ok)[0][-1]] / positives) if ok.any() else 0.0
+    return micro_ap, at90
+
+
+def leave_one_out(
+    queries: Sequence[Query],
+    scores: Sequence[dict[int, float]],
+    *,
+    split: float | None = None,
+    min_precision: float = 0.9999,
+) -> dict[str, tuple[float, int, float]]:
+    """Per transform: thresholds tuned on all the other transforms, applied to this one.
+
+    Returns (recall on the held-out transform, its false pairs, recall when tuned on all).
+    """
+    everything = evaluate(queries, scores, split=split, min_precision=min_precision)
+    out: dict[str, tuple[float, int, float]] = {}
+    for held in sorted({q.transform for q in queries}):
+        rest = [i for i, q in enumerate(queries) if q.transform != held]
+        mine = [i for i, q in enumerate(queries) if q.transform == held]
+        tuned = evaluate(
+            [queries[i] for i in rest],
+            [scores[i] for i in rest],
+            split=split,
+            min_precision=min_precision,
+        )
+        applied = evaluate(
+            [queries[i] for i in mine],
+            [scores[i] for i in mine],
+            split=split,
+            fixed_cuts=tuned.cuts,
+        )
+        out[held] = (applied.recall.get(held, 0.0), applied.false_pairs, everything.recall[held])
+    return out
 
 
 def _cumulative(d: np.ndarray, t: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

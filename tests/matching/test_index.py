@@ -1,4 +1,4 @@
-"""HashIndex against numpy brute force (``np.bitwise_count``), flat and multi-hash."""
+"""HashIndex against numpy brute force (``np.bitwise_count``), flat and multi-index."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import threading
 import numpy as np
 import pytest
 
-from takedown.matching.index import HashIndex, MultiHashParams
+from takedown.matching.index import HashIndex, MultiIndexParams
 
 
 def brute_force(
@@ -42,12 +42,14 @@ def random_codes(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.integers(0, 256, size=(n, 32), dtype=np.uint8)
 
 
-# Multi-hash with 16 substrings of 16 bits and one flip finds everything within 31 bits
-# (pigeonhole), so it must agree with brute force exactly; the tiny flat_max forces it on.
-EXACT_MIH = {"flat_max": 10, "multihash": MultiHashParams(nhash=16, bits_per_hash=16, nflip=1)}
+# The multi-index is exact by construction, so it must agree with brute force exactly; the
+# tiny flat_max forces it on. Automatic and fixed table counts (16 x 16 bits, 11 x 23-24 bits
+# as at 10 M codes) are both checked.
 STRUCTURES = [
-    pytest.param({"multihash": None}, id="flat"),
-    pytest.param(EXACT_MIH, id="multihash"),
+    pytest.param({"multi_index": None}, id="flat"),
+    pytest.param({"flat_max": 10}, id="multi-index-auto"),
+    pytest.param({"flat_max": 10, "multi_index": MultiIndexParams(16)}, id="multi-index-16"),
+    pytest.param({"flat_max": 10, "multi_index": MultiIndexParams(11)}, id="multi-index-11"),
 ]
 
 
@@ -79,15 +81,14 @@ def test_radius_is_inclusive(rng: np.random.Generator, kw: dict[str, object]) ->
     assert index.search(base, 0) == [[(10, 0)]]
 
 
-def test_incremental_adds_cross_into_multihash(rng: np.random.Generator) -> None:
-    params = MultiHashParams(nhash=16, bits_per_hash=16, nflip=1)
-    index = HashIndex(flat_max=500, multihash=params)
+def test_incremental_adds_cross_into_multi_index(rng: np.random.Generator) -> None:
+    index = HashIndex(flat_max=500, multi_index=MultiIndexParams(16))
     codes = random_codes(rng, 1200)
     ids = np.arange(1200, dtype=np.int64) + 7_000_000_000  # ids beyond 32 bits survive
     for start in range(0, 1200, 300):
         index.add(codes[start : start + 300], ids[start : start + 300])
         assert len(index) == start + 300
-    assert index.structure == "multihash(16x16, nflip=1)"
+    assert index.structure.startswith("multi-index(16 tables of 16 bits")
     queries = flip_bits(rng, codes[::50], 12)
     assert index.search(queries, 31) == brute_force(codes, ids, queries, 31)
 
@@ -134,7 +135,7 @@ def test_empty_index_and_empty_queries(rng: np.random.Generator) -> None:
 
 
 def test_other_code_lengths(rng: np.random.Generator) -> None:
-    index = HashIndex(bits=64, multihash=None)  # the multi-hash defaults are for 256 bits
+    index = HashIndex(bits=64, multi_index=None)
     codes = rng.integers(0, 256, size=(200, 8), dtype=np.uint8)
     ids = np.arange(200, dtype=np.int64)
     index.add(codes, ids)
@@ -169,11 +170,13 @@ def test_bad_search_arguments() -> None:
     with pytest.raises(ValueError, match="multiple of 8"):
         HashIndex(bits=250)
     with pytest.raises(ValueError, match="exceeds"):
-        HashIndex(multihash=MultiHashParams(nhash=20, bits_per_hash=16))
+        HashIndex(multi_index=MultiIndexParams(tables=9))  # 29-bit substrings
+    with pytest.raises(ValueError, match="invalid"):
+        HashIndex(multi_index=MultiIndexParams(tables=0))
 
 
 def test_concurrent_adds_and_searches(rng: np.random.Generator) -> None:
-    index = HashIndex(flat_max=2000, multihash=MultiHashParams(16, 16, 1))
+    index = HashIndex(flat_max=2000, multi_index=MultiIndexParams(16))
     batches = [random_codes(rng, 500) for _ in range(8)]
     errors: list[BaseException] = []
 
@@ -199,18 +202,34 @@ def test_concurrent_adds_and_searches(rng: np.random.Generator) -> None:
         t.join()
     assert errors == []
     assert len(index) == 4000
-    assert index.structure.startswith("multihash")
+    assert index.structure.startswith("multi-index")
     for k, batch in enumerate(batches):
         assert index.search(batch[:3], 0) == [[(k, 0)]] * 3
 
 
-def test_small_searches_leave_the_thread_setting_alone(rng: np.random.Generator) -> None:
-    import faiss
+def test_every_radius_is_exact_with_tables(rng: np.random.Generator) -> None:
+    """Small radii skip tables (negative per-table radius); large ones fall back to a scan."""
+    codes = random_codes(rng, 3000)
+    ids = np.arange(3000, dtype=np.int64)
+    index = HashIndex(flat_max=100, multi_index=MultiIndexParams(12))
+    index.add(codes, ids)
+    near = np.concatenate([flip_bits(rng, codes[k : k + 1], k % 70) for k in range(140)])
+    for radius in (0, 3, 11, 12, 31, 40, 47, 64, 90):
+        assert index.search(near, radius) == brute_force(codes, ids, near, radius), radius
 
-    index = HashIndex()
-    codes = random_codes(rng, 500)
-    index.add(codes, np.arange(500, dtype=np.int64))
-    before = faiss.omp_get_max_threads()
-    assert index.search(codes[:2], 0) == [[(0, 0)], [(1, 0)]]
-    assert len(index.search(codes[:100], 0)) == 100  # the parallel path
-    assert faiss.omp_get_max_threads() == before
+
+def test_tail_is_searched_then_folded_into_the_tables(rng: np.random.Generator) -> None:
+    index = HashIndex(flat_max=100, multi_index=MultiIndexParams(16))
+    first = random_codes(rng, 1000)
+    index.add(first, np.arange(1000, dtype=np.int64))
+    assert index.structure.endswith("tail 0)")
+    late = random_codes(rng, 200)
+    index.add(late, np.arange(1000, 1200, dtype=np.int64))
+    assert index.structure.endswith("tail 200)")  # below the tail limit: scanned, not rebuilt
+    allc = np.concatenate([first, late])
+    queries = flip_bits(rng, allc[::7], 20)
+    assert index.search(queries, 31) == brute_force(allc, np.arange(1200), queries, 31)
+    more = random_codes(rng, 17_000)  # past the tail limit: rebuilt
+    index.add(more, np.arange(1200, 18_200, dtype=np.int64))
+    assert index.structure.endswith("tail 0)")
+    assert index.search(late[:5], 0) == [[(1000 + k, 0)] for k in range(5)]

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
+import numpy.typing as npt
 from PIL import Image
 
 from takedown.matching.augment import DEFAULT_FAMILY, Augmentation, augmented_hashes
+from takedown.matching.fastpdq import pdq_from_luma
 from takedown.matching.hashers.exact import exact_hex
 from takedown.matching.hashers.pdq import DIHEDRAL_NAMES, pdq_dihedral_hex, pdq_hex
 from takedown.matching.hashes import MediaHashes, PdqVariant, ReferenceHashes
-from takedown.matching.trim import trim_borders
+from takedown.matching.trim import WORK_SIDE, border_box, trim_borders
 from takedown.matching.verify import VerifyLimits, extract_features
-from takedown.media.decode import ImageLimits, decode_image
+from takedown.media.decode import ImageLimits, decode_image, decode_luma
 from takedown.media.errors import MediaError
 from takedown.media.sniff import sniff
 from takedown.media.video import VideoLimits, hash_video
@@ -32,6 +36,8 @@ class HashLimits:
     verify: VerifyLimits = field(default_factory=VerifyLimits)
     family: tuple[Augmentation, ...] = DEFAULT_FAMILY
     local_features: bool = True
+    # Media found online also get the PDQ of each quarter (2 x 2 collages).
+    quadrants: bool = True
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HashLimits:
@@ -48,6 +54,71 @@ def _trimmed(image: Image.Image) -> PdqVariant | None:
     if trimmed is image or min(trimmed.size) < 16:
         return None
     value, quality = pdq_hex(trimmed)
+    return PdqVariant(value, quality, "trimmed")
+
+
+Luma = npt.NDArray[np.uint8] | npt.NDArray[np.float32]
+
+
+def _luma_pdq(luma: Luma) -> tuple[str, int]:
+    bits, quality = pdq_from_luma(luma)
+    return np.packbits(bits).tobytes().hex(), quality
+
+
+def _luma_border_box(luma: Luma) -> tuple[int, int, int, int]:
+    """:func:`trim_borders`'s box (up to three nested frames) found on a small copy of the luma.
+
+    The box is rounded inwards, so no sliver of a bar is left on the full-size plane.
+    """
+    rows, cols = luma.shape
+    plane = luma if luma.dtype == np.uint8 else np.clip(np.rint(luma), 0, 255).astype(np.uint8)
+    small = Image.fromarray(plane, mode="L")
+    factor = max(1, max(rows, cols) // WORK_SIDE)
+    if factor > 1:
+        small = small.reduce(factor)
+    sx, sy = cols / small.width, rows / small.height
+    left, top, right, bottom = 0, 0, small.width, small.height
+    for _ in range(3):
+        box = border_box(small.crop((left, top, right, bottom)))
+        if box == (0, 0, right - left, bottom - top):
+            break
+        left, top, right, bottom = left + box[0], top + box[1], left + box[2], top + box[3]
+    return (
+        min(cols, math.ceil(left * sx)),
+        min(rows, math.ceil(top * sy)),
+        max(0, math.floor(right * sx)),
+        max(0, math.floor(bottom * sy)),
+    )
+
+
+# Below this side a quadrant is too small to hash usefully.
+_MIN_QUADRANT_SIDE = 96
+
+
+def _quadrants(luma: Luma) -> list[PdqVariant]:
+    """The PDQ of each quarter of the image, its uniform gutters trimmed: finds a reference
+    that fills one cell of a 2 x 2 collage, which the whole image's hash cannot see."""
+    rows, cols = luma.shape
+    if min(rows, cols) < 2 * _MIN_QUADRANT_SIDE:
+        return []
+    out: list[PdqVariant] = []
+    half_r, half_c = rows // 2, cols // 2
+    for k, (r0, c0) in enumerate(((0, 0), (0, half_c), (half_r, 0), (half_r, half_c))):
+        cell = luma[r0 : r0 + half_r, c0 : c0 + half_c]
+        left, top, right, bottom = _luma_border_box(cell)
+        if min(right - left, bottom - top) >= _MIN_QUADRANT_SIDE // 2:
+            cell = cell[top:bottom, left:right]
+        value, quality = _luma_pdq(cell)
+        out.append(PdqVariant(value, quality, f"quadrant:{k}"))
+    return out
+
+
+def _trimmed_luma(luma: Luma) -> PdqVariant | None:
+    rows, cols = luma.shape
+    left, top, right, bottom = _luma_border_box(luma)
+    if (left, top, right, bottom) == (0, 0, cols, rows) or min(right - left, bottom - top) < 16:
+        return None
+    value, quality = _luma_pdq(luma[top:bottom, left:right])
     return PdqVariant(value, quality, "trimmed")
 
 
@@ -121,16 +192,21 @@ def hash_media(data: bytes, limits: HashLimits | None = None) -> MediaHashes:
             duration=video.info.duration,
             notes=notes,
         )
-    decoded = decode_image(data, limits.image)
+    # Full-resolution luma with PDQ's filter evaluated only where it is sampled: the same hash
+    # as a full decode (bench/speed.py) at a fraction of the cost.
+    decoded = decode_luma(data, limits.image)
     variants: list[PdqVariant] = []
     for number, frame in enumerate(decoded.frames):
-        value, quality = pdq_hex(frame)
+        value, quality = _luma_pdq(frame)
         variants.append(
             PdqVariant(value, quality, "original" if number == 0 else f"frame:{number}")
         )
-    trimmed = _trimmed(decoded.image)
+    trimmed = _trimmed_luma(decoded.frames[0])
     if trimmed is not None and trimmed.hex != variants[0].hex:
         variants.append(trimmed)
+    if limits.quadrants:
+        seen = {v.hex for v in variants}
+        variants += [q for q in _quadrants(decoded.frames[0]) if q.hex not in seen]
     return MediaHashes(
         kind="image",
         sha256=sha256,

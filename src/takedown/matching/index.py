@@ -1,65 +1,58 @@
-"""A thread-safe, incremental Hamming-radius index over binary hash codes (PDQ, vPDQ frames).
+"""A thread-safe, incremental, exact Hamming-radius index over binary hash codes (PDQ, vPDQ).
 
-It wraps FAISS: an exact flat index while the index is small, multi-index hashing beyond (the
-crossover and the multi-hash parameters were chosen by ``bench/bench_matching.py``). Ids are
-ours, not FAISS's: several codes may share one id (a reference's dihedral and augmented
-variants), and removal marks codes dead, compacting once enough are dead.
+Small indexes are a compiled linear scan. Beyond ``flat_max`` codes the index is an exact
+multi-index (``takedown.matching.mih``: substring tables probed by the generalised pigeonhole
+principle), so every code within the radius is found, never an approximation. Codes added after
+the tables were built sit in a short tail that is scanned linearly; once the tail grows past
+its limit the tables are rebuilt over everything. Ids are ours: several codes may share one id
+(a reference's dihedral and augmented variants), and removal marks codes dead, compacting once
+enough are dead.
 """
 
 from __future__ import annotations
 
-import itertools
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
-import faiss
 import numpy as np
 import numpy.typing as npt
 
-__all__ = ["DEFAULT_FLAT_MAX", "DEFAULT_MULTIHASH", "HashIndex", "MultiHashParams"]
+from takedown.matching import mih
+
+__all__ = ["DEFAULT_FLAT_MAX", "DEFAULT_MULTI_INDEX", "HashIndex", "MultiIndexParams"]
 
 Codes = npt.NDArray[np.uint8]
 Ids = npt.NDArray[np.int64]
 
 
 @dataclass(frozen=True)
-class MultiHashParams:
-    """FAISS ``IndexBinaryMultiHash`` parameters: ``nhash`` substrings of ``bits_per_hash``
-    bits, each probed with up to ``nflip`` flipped bits.
+class MultiIndexParams:
+    """How the multi-index cuts a code: ``tables`` substrings (``None``: about log2(n) bits
+    each, chosen at every rebuild, which keeps about one code per bucket)."""
 
-    By the pigeonhole principle a code within ``nhash * (nflip + 1) - 1`` bits on the covered
-    substrings is always found; beyond that, recall is high but not guaranteed.
-    """
-
-    nhash: int = 10
-    bits_per_hash: int = 24
-    nflip: int = 1
+    tables: int | None = None
 
     def validate(self, bits: int) -> None:
-        if self.nhash < 1 or self.bits_per_hash < 1 or self.nflip < 0:
-            raise ValueError(f"invalid multi-hash parameters: {self}")
-        if self.nhash * self.bits_per_hash > bits:
+        if self.tables is None:
+            return
+        if self.tables < 1:
+            raise ValueError(f"invalid multi-index parameters: {self}")
+        if -(-bits // self.tables) > mih.MAX_SUBSTRING_BITS:
             raise ValueError(
-                f"{self.nhash} x {self.bits_per_hash} bits exceeds the {bits}-bit code"
+                f"{self.tables} tables over {bits} bits exceeds {mih.MAX_SUBSTRING_BITS}-bit"
+                " substrings"
             )
-        if self.bits_per_hash > 64:
-            raise ValueError("FAISS multi-hash substrings are at most 64 bits")
 
 
-# Measured by bench/bench_matching.py (one core): the exact flat scan answers a query in about
-# 0.1 ms at 100 k codes and 1.2 ms at 1 M, so it serves small deployments exactly and cheaply.
-DEFAULT_FLAT_MAX = 200_000
-# 10 substrings of 24 bits, one flip: ~3,400 queries/s at 10 M codes (~800x numpy brute
-# force), ~6 GB, ~150 s to build; finds every code within 19 bits and ~98.7% of the pairs at
-# 20-31 bits in the benchmark's crowded setting. 12x21 finds 99.8% but is 6x slower.
-DEFAULT_MULTIHASH = MultiHashParams()
+# Below this many codes a linear scan (about 3 ns a code on one core) is fast enough and
+# needs no tables; bench/index_bench.py measures both sides.
+DEFAULT_FLAT_MAX = 100_000
+DEFAULT_MULTI_INDEX = MultiIndexParams()
 
-# Fewer queries than this run on the calling thread alone: an OpenMP team costs far more than
-# a few lookups (measured: 28 ms instead of 0.01 ms for two queries on a busy 2-core machine).
-_PARALLEL_MIN = 64
+# Codes added after the last build are scanned linearly until there are this many, or a 64th
+# of the built codes, whichever is more; then the tables are rebuilt.
+_TAIL_MIN = 16_384
+_TAIL_SHARE = 64
 
 # Compact (rebuild without dead codes) once this share of stored codes is dead.
 _COMPACT_RATIO = 0.25
@@ -70,8 +63,8 @@ class HashIndex:
     """Codes of ``bits`` bits (uint8 rows of ``bits // 8`` bytes) mapped to int64 ids.
 
     ``search`` returns, per query row, every id with a code within ``radius`` bits (inclusive)
-    of the query, each id once with its smallest distance, sorted by distance then id.
-    All methods may be called from several threads.
+    of the query, each id once with its smallest distance, sorted by distance then id. It is
+    exact at every size and radius. All methods may be called from several threads.
     """
 
     def __init__(
@@ -79,26 +72,29 @@ class HashIndex:
         *,
         bits: int = 256,
         flat_max: int = DEFAULT_FLAT_MAX,
-        multihash: MultiHashParams | None = DEFAULT_MULTIHASH,
+        multi_index: MultiIndexParams | None = DEFAULT_MULTI_INDEX,
     ) -> None:
         if bits <= 0 or bits % 8:
             raise ValueError(f"bits must be a positive multiple of 8, got {bits}")
-        if multihash is not None:
-            multihash.validate(bits)
+        if multi_index is not None:
+            multi_index.validate(bits)
         if flat_max < 0:
             raise ValueError("flat_max must be >= 0")
         self.bits = bits
         self.code_size = bits // 8
+        self._nwords = (self.code_size + 7) // 8
         self._flat_max = flat_max
-        self._multihash = multihash
+        self._params = multi_index
         self._lock = threading.Lock()
-        # Position in the FAISS index -> our id, and whether that position is still live.
+        # Position -> code words, our id, and whether that position is still live.
+        self._words: mih.Words = np.empty((0, self._nwords), dtype=np.uint64)
         self._pos_ids: Ids = np.empty(0, dtype=np.int64)
         self._alive: npt.NDArray[np.bool_] = np.empty(0, dtype=bool)
         self._n = 0
         self._dead = 0
-        # FAISS's SWIG classes are untyped.
-        self._index: Any = faiss.IndexBinaryFlat(bits)
+        # Tables over positions 0.._built-1; positions _built.._n-1 are the scanned tail.
+        self._tables: mih.Tables | None = None
+        self._built = 0
 
     # -- public API -------------------------------------------------------------------------
 
@@ -113,13 +109,17 @@ class HashIndex:
         ids_ = ids_.astype(np.int64, copy=False)
         if codes_.shape[0] == 0:
             return
+        words = mih.to_words(codes_)
         with self._lock:
-            self._grow(codes_.shape[0])
-            self._pos_ids[self._n : self._n + len(ids_)] = ids_
-            self._alive[self._n : self._n + len(ids_)] = True
-            self._index.add(codes_)
-            self._n += len(ids_)
-            if self._wants_multihash(self._live()) and self._is_flat():
+            self._grow(len(ids_))
+            end = self._n + len(ids_)
+            self._words[self._n : end] = words
+            self._pos_ids[self._n : end] = ids_
+            self._alive[self._n : end] = True
+            self._n = end
+            if self._wants_tables(self._live()) and (
+                self._tables is None or self._n - self._built > self._tail_max()
+            ):
                 self._rebuild()
 
     def remove(self, ids: np.ndarray) -> None:
@@ -145,15 +145,28 @@ class HashIndex:
             raise ValueError(f"radius must be within 0..{self.bits}, got {radius}")
         if codes_.shape[0] == 0:
             return []
+        queries = mih.to_words(codes_)
+        radius = int(radius)
         with self._lock:
             if self._n == 0:
                 return [[] for _ in range(codes_.shape[0])]
-            # FAISS binary range search keeps distances strictly below the radius.
-            with _threads(1 if len(codes_) < _PARALLEL_MIN else 0):
-                lims, dist, pos = self._index.range_search(codes_, int(radius) + 1)
-            ids = self._pos_ids[pos]
-            alive = self._alive[pos]
-        return [_row(ids[a:b], dist[a:b], alive[a:b]) for a, b in itertools.pairwise(lims)]
+            parts: list[mih.Hits] = []
+            scan_from = 0
+            tables = self._tables
+            if tables is not None and max(mih.split_radius(radius, tables.m)) <= (
+                mih.MAX_TABLE_RADIUS
+            ):
+                parts.append(mih.search_tables(tables, queries, radius))
+                scan_from = self._built
+            if scan_from < self._n:
+                parts.append(mih.scan_rows(self._words, scan_from, self._n, queries, radius))
+            pos_ids, alive = self._pos_ids, self._alive
+            rows: list[list[tuple[int, int]]] = []
+            for q in range(len(queries)):
+                pos = np.concatenate([p[1][p[0][q] : p[0][q + 1]] for p in parts])
+                dist = np.concatenate([p[2][p[0][q] : p[0][q + 1]] for p in parts])
+                rows.append(_row(pos_ids[pos], dist, alive[pos]))
+        return rows
 
     def __len__(self) -> int:
         """The number of live codes (not distinct ids)."""
@@ -162,18 +175,29 @@ class HashIndex:
 
     @property
     def structure(self) -> str:
-        """``"flat"`` or ``"multihash(nhash x bits, nflip)"``: what FAISS index is in use."""
+        """``"flat"`` or ``"multi-index(m tables of a-b bits, tail t)"``: what is in use."""
         with self._lock:
-            if self._is_flat():
+            t = self._tables
+            if t is None:
                 return "flat"
-            p = self._multihash
-            assert p is not None
-            return f"multihash({p.nhash}x{p.bits_per_hash}, nflip={p.nflip})"
+            lo, hi = int(t.widths.min()), int(t.widths.max())
+            width = f"{lo}" if lo == hi else f"{lo}-{hi}"
+            return f"multi-index({t.m} tables of {width} bits, tail {self._n - self._built})"
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the codes, ids and tables (not counting spare capacity)."""
+        with self._lock:
+            tables = self._tables.nbytes if self._tables is not None else 0
+            return self._n * (self._nwords * 8 + 9) + tables
 
     # -- internals --------------------------------------------------------------------------
 
     def _live(self) -> int:
         return self._n - self._dead
+
+    def _tail_max(self) -> int:
+        return max(_TAIL_MIN, self._built // _TAIL_SHARE)
 
     def _check_codes(self, codes: np.ndarray) -> Codes:
         arr = np.asarray(codes)
@@ -183,67 +207,37 @@ class HashIndex:
             raise ValueError(f"codes must have shape (n, {self.code_size}), got {arr.shape}")
         return np.ascontiguousarray(arr)
 
-    def _is_flat(self) -> bool:
-        return isinstance(self._index, faiss.IndexBinaryFlat)
-
-    def _wants_multihash(self, n: int) -> bool:
-        return self._multihash is not None and n > self._flat_max
+    def _wants_tables(self, n: int) -> bool:
+        return self._params is not None and n > self._flat_max
 
     def _grow(self, extra: int) -> None:
         need = self._n + extra
         if need <= len(self._pos_ids):
             return
         cap = max(need, 2 * len(self._pos_ids), 1024)
+        words = np.zeros((cap, self._nwords), dtype=np.uint64)
         pos_ids = np.empty(cap, dtype=np.int64)
         alive = np.zeros(cap, dtype=bool)
+        words[: self._n] = self._words[: self._n]
         pos_ids[: self._n] = self._pos_ids[: self._n]
         alive[: self._n] = self._alive[: self._n]
-        self._pos_ids, self._alive = pos_ids, alive
-
-    def _stored_codes(self) -> Codes:
-        flat = self._index if self._is_flat() else faiss.downcast_IndexBinary(self._index.storage)
-        if self._n == 0:
-            return np.empty((0, self.code_size), dtype=np.uint8)
-        out: Codes = flat.reconstruct_n(0, self._n)
-        return out
+        self._words, self._pos_ids, self._alive = words, pos_ids, alive
 
     def _rebuild(self) -> None:
-        """Drop dead codes and pick the structure for the live size (lock held)."""
+        """Drop dead codes and build the tables if the live size wants them (lock held)."""
         keep = self._alive[: self._n]
-        codes = self._stored_codes()[keep]
+        words = np.ascontiguousarray(self._words[: self._n][keep])
         ids = self._pos_ids[: self._n][keep]
-        index: Any
-        if self._wants_multihash(len(ids)):
-            p = self._multihash
-            assert p is not None
-            index = faiss.IndexBinaryMultiHash(self.bits, p.nhash, p.bits_per_hash)
-            index.nflip = p.nflip
-        else:
-            index = faiss.IndexBinaryFlat(self.bits)
-        if len(ids):
-            index.add(codes)
-        self._index = index
+        self._tables = None  # free the old tables before building the new ones
+        if self._wants_tables(len(ids)):
+            assert self._params is not None
+            m = self._params.tables or mih.auto_table_count(self.bits, len(ids))
+            self._tables = mih.build_tables(words, self.bits, m)
+        self._words = words
         self._pos_ids = ids.copy()
         self._alive = np.ones(len(ids), dtype=bool)
-        self._n = len(ids)
+        self._n = self._built = len(ids)
         self._dead = 0
-
-
-@contextmanager
-def _threads(count: int) -> Iterator[None]:
-    """Run FAISS with ``count`` OpenMP threads (0: unchanged) inside the block.
-
-    OpenMP keeps the thread count per calling thread, so this does not affect other threads.
-    """
-    if count <= 0:
-        yield
-        return
-    before = faiss.omp_get_max_threads()
-    faiss.omp_set_num_threads(count)
-    try:
-        yield
-    finally:
-        faiss.omp_set_num_threads(before)
 
 
 def _row(

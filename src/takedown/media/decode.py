@@ -1,5 +1,8 @@
 """Safe image decoding: bounded pixels and frames, EXIF orientation, any mode to RGB, fast JPEG.
 
+:func:`decode_luma` is the hashing path for media found online: full resolution, luma only
+(JPEG's own Y plane, no colour conversion), which is all PDQ reads.
+
 Everything untrusted goes through :func:`decode_image`; every Pillow failure comes out as a
 :class:`~takedown.media.errors.MediaError` with a reason, so a worker never dies on a bad file.
 """
@@ -11,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+import numpy.typing as npt
 from PIL import Image, ImageOps, UnidentifiedImageError
 
 from takedown.media.errors import MediaError
@@ -185,4 +189,78 @@ def decode_image(data: bytes, limits: ImageLimits | None = None) -> DecodedImage
         height=height,
         format=fmt,
         frame_count=frame_count,
+    )
+
+
+@dataclass(frozen=True)
+class DecodedLuma:
+    """Upright luma planes (``0.299 R + 0.587 G + 0.114 B``) of an image at full resolution.
+
+    Each frame is uint8 (a JPEG's decoded Y plane, or a luma rounded by Pillow for very large
+    images) or float32 (computed from RGB, exactly as PDQ's reference does).
+    """
+
+    frames: tuple[npt.NDArray[np.uint8] | npt.NDArray[np.float32], ...]
+    width: int
+    height: int
+    format: str
+    frame_count: int
+
+
+# Above this many pixels the luma is rounded to uint8 by Pillow rather than computed in float32
+# from RGB: a quarter of the memory, within a bit or two of PDQ.
+_FLOAT_LUMA_MAX_PIXELS = 16_000_000
+# JPEG colour spaces whose first component is the luma PDQ wants.
+_Y_MODES = ("L", "RGB", "YCbCr")
+
+
+def _luma(image: Image.Image) -> npt.NDArray[np.uint8] | npt.NDArray[np.float32]:
+    if image.mode == "L":
+        return np.asarray(image, dtype=np.uint8)
+    if image.mode.startswith("I;16") or image.mode in ("I", "F"):
+        image = to_rgb(image)
+    if image.width * image.height > _FLOAT_LUMA_MAX_PIXELS:
+        return np.asarray(image.convert("RGB").convert("L"), dtype=np.uint8)
+    rgb = np.asarray(image.convert("RGB"))
+    luma = rgb[..., 0] * np.float32(0.299)
+    luma += rgb[..., 1] * np.float32(0.587)
+    luma += rgb[..., 2] * np.float32(0.114)
+    return luma
+
+
+def decode_luma(data: bytes, limits: ImageLimits | None = None) -> DecodedLuma:
+    """Decode untrusted bytes into upright full-resolution luma planes, for hashing.
+
+    JPEGs are decoded straight to their Y plane (libjpeg skips chroma upsampling and colour
+    conversion), which PDQ reads within a few bits of a full RGB decode at about 60% of the
+    decode time. Same limits and errors as :func:`decode_image` (``max_side`` is not used).
+    """
+    limits = limits or ImageLimits()
+    image = _open(data, limits)
+    width, height = image.size
+    fmt = image.format or "unknown"
+    frame_count = int(getattr(image, "n_frames", 1) or 1)
+    orientation = _orientation(image)
+    try:
+        if fmt in ("JPEG", "MPO") and image.mode in _Y_MODES:
+            image.draft("L", image.size)
+        frames: list[npt.NDArray[np.uint8] | npt.NDArray[np.float32]] = []
+        indices = _frame_indices(frame_count, limits.max_frames) if frame_count > 1 else [0]
+        for index in indices:
+            if index:
+                image.seek(index)
+            image.load()
+            frames.append(_luma(_upright(image)))
+    except Image.DecompressionBombError as exc:
+        raise MediaError(f"decompression bomb refused: {exc}") from exc
+    except (OSError, ValueError, SyntaxError, EOFError, IndexError) as exc:
+        raise MediaError(f"truncated or corrupt image data: {exc}") from exc
+    except MemoryError as exc:
+        raise MediaError("image needs more memory than allowed") from exc
+    finally:
+        image.close()
+    if orientation in (5, 6, 7, 8):
+        width, height = height, width
+    return DecodedLuma(
+        frames=tuple(frames), width=width, height=height, format=fmt, frame_count=frame_count
     )

@@ -1,0 +1,139 @@
+"""Retroactive matching, end to end: media seen before a case exists become that case's
+detections within seconds of its reference arriving (upload or hash-only), with the time
+takedown first saw the file, on a real local site and the real worker pools."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pdqhash
+import pytest
+from fastapi.testclient import TestClient
+
+from takedown.config import Settings
+from takedown.pipeline.roles import Workers
+from takedown.pipeline.runtime import Runtime
+from takedown.web.app import create_app
+from tests.conftest import auth
+from tests.sites import TestWeb
+from tests.sites.media import sample_image
+from tests.support.drain import poll_now
+from tests.support.images import jpeg
+
+KEYWORD = "zorblat"
+DEADLINE_S = 10.0
+
+
+@pytest.fixture
+def web() -> Iterator[TestWeb]:
+    with TestWeb(drip_interval=0.5) as w:
+        yield w
+
+
+@pytest.fixture
+def rt(tmp_path: Path, web: TestWeb) -> Iterator[Runtime]:
+    r = Runtime(
+        Settings(
+            home=tmp_path / "home",
+            fetch_allow=[web.origin],
+            fetch_total_timeout=4.0,
+            fetch_read_timeout=2.0,
+            fetch_retries=0,
+        )
+    )
+    yield r
+    r.close()
+
+
+@pytest.fixture
+def api(rt: Runtime) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    from takedown.accounts.tokens import create_token
+
+    with rt.db.session() as s:
+        token = create_token(s, "officer", "t")[1]
+    with TestClient(create_app(rt.settings, rt)) as c:
+        yield c, auth(token)
+
+
+def _wait_for_image_detections(
+    c: TestClient, h: dict[str, str], case_id: int, started: float
+) -> list[dict[str, Any]]:
+    while time.monotonic() - started < DEADLINE_S:
+        found = c.get(f"/api/v1/detections?case_id={case_id}", headers=h).json()
+        media = [d for d in found if d["kind"] == "image"]
+        if media:
+            return media
+        time.sleep(0.1)
+    return []
+
+
+def _pdq_hex(image: Any) -> str:
+    bits, _q = pdqhash.compute(np.asarray(image.convert("RGB")))
+    return np.packbits(bits.astype(np.uint8)).tobytes().hex()
+
+
+@pytest.mark.slow
+def test_media_seen_before_a_case_exists_are_found_on_reference_upload(
+    web: TestWeb, rt: Runtime, api: tuple[TestClient, dict[str, str]]
+) -> None:
+    c, h = api
+    # An earlier case watches the board; its crawl stores every media file it sees.
+    watcher = c.post("/api/v1/cases", json={"name": "w", "keywords": [KEYWORD]}, headers=h)
+    watcher_id = watcher.json()["id"]
+    files = {"file": ("w.jpg", jpeg(sample_image(3, 1, size=480), 95), "image/jpeg")}
+    assert c.post(f"/api/v1/cases/{watcher_id}/references", files=files, headers=h).is_success
+    body = {"url": web.source_url("board"), "kind": "page", "interval_seconds": 3600}
+    assert c.post("/api/v1/sources", json=body, headers=h).status_code == 201
+
+    victim = sample_image(40, 3, size=480)
+    other = sample_image(44, 2, size=480)
+    copy = jpeg(victim.resize((360, 360 * victim.height // victim.width)), 70)
+    post = web.publish("board", body=f"re-upload {KEYWORD}", images=0, image_bytes=[copy])
+    other_post = web.publish(
+        "board", body=f"other {KEYWORD}", images=0, image_bytes=[jpeg(other, 80)]
+    )
+    poll_now(rt, skip={"capture"})
+    seen = c.get(f"/api/v1/detections?case_id={watcher_id}", headers=h).json()
+    assert post.media_urls[0] not in {d["media_url"] for d in seen}  # not the watcher's file
+
+    workers = Workers(rt)
+    workers.start()
+    try:
+        # A new case arrives after the file was seen: its reference finds it at once.
+        case = c.post("/api/v1/cases", json={"name": "late", "keywords": ["qwib"]}, headers=h)
+        case_id = case.json()["id"]
+        started = time.monotonic()
+        files = {"file": ("ref.jpg", jpeg(victim, 95), "image/jpeg")}
+        r = c.post(f"/api/v1/cases/{case_id}/references", files=files, headers=h)
+        assert r.status_code == 201, r.text
+        ref_created = datetime.fromisoformat(r.json()["created_at"])
+        media = _wait_for_image_detections(c, h, case_id, started)
+        elapsed = time.monotonic() - started
+        assert media, f"no detection within {DEADLINE_S} s"
+        assert elapsed < DEADLINE_S
+        # One detection per page that shows the file (the post, and the board's listing).
+        assert {d["media_url"] for d in media} == {post.media_urls[0]}
+        assert post.url in {d["page_url"] for d in media}
+        assert other_post.media_urls[0] not in {d["media_url"] for d in media}
+        # The detection carries when takedown first saw the file, before the case existed.
+        for d in media:
+            first_seen = datetime.fromisoformat(d["first_seen_at"])
+            assert first_seen.replace(tzinfo=None) < ref_created.replace(tzinfo=None)
+
+        # Hash-only intake (the victim hashed the file on her own device) works the same way.
+        case2 = c.post("/api/v1/cases", json={"name": "hashes", "keywords": ["qwob"]}, headers=h)
+        case2_id = case2.json()["id"]
+        started = time.monotonic()
+        body2 = {"algorithm": "pdq", "hashes": [_pdq_hex(victim)]}
+        r2 = c.post(f"/api/v1/cases/{case2_id}/references/hashes", json=body2, headers=h)
+        assert r2.status_code == 201, r2.text
+        media2 = _wait_for_image_detections(c, h, case2_id, started)
+        assert {d["media_url"] for d in media2} == {post.media_urls[0]}
+        assert time.monotonic() - started < DEADLINE_S
+    finally:
+        workers.stop()
