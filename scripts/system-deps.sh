@@ -2,10 +2,12 @@
 # Installs the Debian packages takedown needs, only those that are missing.
 # chromium + fonts-noto-cjk: browser capture with CJK glyphs; ffmpeg + libav*-dev + pkg-config: the
 # vpdq build and video decoding; poppler-utils: pdftoppm for report tests; postgresql + redis-server:
-# the scaled deployment's engines, which the test suite also runs against.
+# the scaled deployment's engines, which the test suite also runs against; dovecot-imapd: the
+# throwaway IMAP server the mailbox tests read replies and bounces from (never started as a service).
 set -euo pipefail
 need=(chromium fonts-noto-cjk ffmpeg libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
-      libswresample-dev libswscale-dev libavutil-dev pkg-config poppler-utils redis-server postgresql)
+      libswresample-dev libswscale-dev libavutil-dev pkg-config poppler-utils redis-server postgresql
+      dovecot-imapd)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -49,12 +49,14 @@ STAGES_BASE: Mapping[str, int] = {
     "takedown.pipeline.stages.send:SendStage": 600,
     "takedown.pipeline.stages.recheck:RecheckStage": 700,
     "takedown.pipeline.stages.renotice:RenoticeStage": 710,
+    "takedown.pipeline.stages.mailbox:MailboxStage": 720,
 }
 JOBS_BASE: Mapping[str, int] = {
     "takedown.pipeline.jobs:WakeSources": 100,
     "takedown.pipeline.jobs:WakeSendRetries": 300,
     "takedown.pipeline.jobs:WakeRechecks": 400,
     "takedown.pipeline.jobs:WakeRenotices": 500,
+    "takedown.pipeline.stages.mailbox:WakeMailbox": 600,
 }
 # What the web and the command line may start, and why.
 ENTRIES: Mapping[str, str] = {

@@ -12,6 +12,7 @@ from takedown.store.tables.audit import AuditEvent
 from takedown.store.tables.cases import Case, CaseFace, Reference
 from takedown.store.tables.detections import Detection
 from takedown.store.tables.evidence import Artifact, Evidence
+from takedown.store.tables.mail import MailboxCursor, MailMessage
 from takedown.store.tables.monitoring import Media, Page, Source, page_media
 from takedown.store.tables.notices import Contact, Followup, Notice, notice_detections
 
@@ -27,6 +28,8 @@ __all__ = [
     "Followup",
     "Heartbeat",
     "LoginThrottle",
+    "MailMessage",
+    "MailboxCursor",
     "Media",
     "Notice",
     "Page",

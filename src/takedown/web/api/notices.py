@@ -1,4 +1,6 @@
-"""Notices (deletion requests): list, edit a draft, approve (which sends), reject."""
+"""Notices (deletion requests): list, edit a draft, approve (which sends), reject; the timeline
+of a request (events, replies and bounces read from the mailbox, re-checks) and the officer's
+one-click confirmation of a reply's class."""
 
 from __future__ import annotations
 
@@ -13,11 +15,20 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
+from takedown.audit import Event, record
+from takedown.notices.mailbox.intake import CLASSES, apply_class
 from takedown.pipeline.runtime import Runtime
 from takedown.review import bulk
 from takedown.review import notices as workflow
 from takedown.store.base import utcnow
-from takedown.store.tables import Case, Notice, notice_detections
+from takedown.store.tables import (
+    AuditEvent,
+    Case,
+    Followup,
+    MailMessage,
+    Notice,
+    notice_detections,
+)
 from takedown.web.api.common import Out, Strict, get_or_404
 from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate, since_age
 from takedown.web.deps import db_session, officer, runtime, viewer
@@ -51,6 +62,10 @@ class NoticeOut(Out):
     approved_by: str | None
     sent_at: datetime | None
     resolved_at: datetime | None
+    # A reply the officer must read (refused, more information): {class, mail, reason}.
+    attention: dict[str, Any] | None = None
+    ticket: str | None = None
+    failed_recipients: list[str] = Field(default_factory=list)
 
 
 class NoticePatch(Strict):
@@ -76,8 +91,24 @@ def notice_out(s: Session, n: Notice) -> NoticeOut:
     ids = s.execute(
         select(notice_detections.c.detection_id).where(notice_detections.c.notice_id == n.id)
     ).scalars()
-    data = {k: getattr(n, k) for k in NoticeOut.model_fields if k != "detection_ids"}
-    return NoticeOut(**data, detection_ids=sorted(ids))
+    data = {k: getattr(n, k) for k in _FIELDS}
+    return NoticeOut(**data, **_followup(n), detection_ids=sorted(ids))
+
+
+_DERIVED = ("detection_ids", "attention", "ticket", "failed_recipients")
+_FIELDS = [k for k in NoticeOut.model_fields if k not in _DERIVED]
+
+
+def _followup(n: Notice) -> dict[str, Any]:
+    detail = n.detail if isinstance(n.detail, dict) else {}
+    attention = detail.get("attention")
+    ticket = detail.get("ticket")
+    failed = detail.get("failed_recipients")
+    return {
+        "attention": attention if isinstance(attention, dict) else None,
+        "ticket": ticket if isinstance(ticket, str) else None,
+        "failed_recipients": sorted(failed) if isinstance(failed, dict) else [],
+    }
 
 
 @contextmanager
@@ -150,9 +181,10 @@ def notices_out(s: Session, rows: list[Notice]) -> list[NoticeOut]:
         )
     ).all():
         links[notice_id].append(detection_id)
-    fields = [k for k in NoticeOut.model_fields if k != "detection_ids"]
     return [
-        NoticeOut(**{k: getattr(n, k) for k in fields}, detection_ids=sorted(links[n.id]))
+        NoticeOut(
+            **{k: getattr(n, k) for k in _FIELDS}, **_followup(n), detection_ids=sorted(links[n.id])
+        )
         for n in rows
     ]
 
@@ -226,3 +258,143 @@ def reject_notice(
     with _workflow_errors():
         workflow.reject(rt, notice_id, who, body.reason if body else "")
     return _fresh(rt, notice_id)
+
+
+# --- the timeline of a request, and the officer's confirmation of a reply's class ----------
+
+
+class MailOut(Out):
+    id: int
+    notice_id: int | None
+    received_at: datetime
+    sender: str
+    subject: str
+    message_id: str | None
+    kind: str
+    via: str | None
+    verified: bool
+    suggested: str
+    confirmed: str | None
+    confirmed_by: str | None
+    confirmed_at: datetime | None
+    ticket: str | None
+    reason: str | None
+    excerpt: str
+    sha256: str
+    size: int
+    evidence_key: str
+    headers: dict[str, Any]
+    failed_recipients: list[dict[str, Any]]
+
+
+class TimelineEntry(Out):
+    at: datetime
+    type: Literal["event", "mail", "recheck"]
+    summary: str
+    actor: str | None = None
+    data: dict[str, Any] = Field(default_factory=dict)
+    mail: MailOut | None = None
+
+
+class ConfirmBody(Strict):
+    # The class the officer confirms; absent: the rules' suggestion.
+    kind: str | None = Field(default=None, max_length=20)
+
+
+def mail_out(m: MailMessage) -> MailOut:
+    return MailOut(**{k: getattr(m, k) for k in MailOut.model_fields})
+
+
+def timeline(s: Session, n: Notice) -> list[TimelineEntry]:
+    """Everything that happened to one request, oldest first."""
+    out: list[TimelineEntry] = []
+    for ev in s.execute(
+        select(AuditEvent)
+        .where(AuditEvent.object_type == "notice", AuditEvent.object_id == str(n.id))
+        .order_by(AuditEvent.id)
+    ).scalars():
+        out.append(
+            TimelineEntry(
+                at=ev.at, type="event", summary=ev.action, actor=ev.actor, data=ev.data or {}
+            )
+        )
+    for m in s.execute(
+        select(MailMessage).where(MailMessage.notice_id == n.id).order_by(MailMessage.id)
+    ).scalars():
+        cls = m.confirmed or m.suggested
+        flag = "" if m.verified or m.kind == "bounce" else " (unverified sender)"
+        out.append(
+            TimelineEntry(
+                at=m.received_at,
+                type="mail",
+                summary=f"{m.kind} from {m.sender}: {cls}{flag}",
+                mail=mail_out(m),
+            )
+        )
+    for f in s.execute(
+        select(Followup).where(Followup.notice_id == n.id).order_by(Followup.id)
+    ).scalars():
+        out.append(
+            TimelineEntry(
+                at=f.checked_at,
+                type="recheck",
+                summary="re-check: removed" if f.removed else "re-check: still online",
+                data={"reason": f.reason, "http_status": f.http_status, "removed": f.removed},
+            )
+        )
+    out.sort(key=lambda e: e.at)
+    return out
+
+
+@router.get("/{notice_id}/timeline", response_model=list[TimelineEntry])
+def get_timeline(
+    notice_id: int, s: Session = Depends(db_session), _: Principal = Depends(viewer)
+) -> list[TimelineEntry]:
+    return timeline(s, get_or_404(s, Notice, notice_id, "notice"))
+
+
+def confirm_class(
+    rt: Runtime, notice_id: int, mail_id: int, kind: str | None, who: Principal
+) -> MailOut:
+    """The officer's one click: the reply's class stands (or is corrected); a confirmed
+    "removed" asks for a re-check now; nothing is ever answered."""
+    with rt.db.session() as s:
+        m = s.get(MailMessage, mail_id)
+        if m is None or m.notice_id != notice_id:
+            raise HTTPException(status.HTTP_404_NOT_FOUND, "no such message on this request")
+        chosen = kind or m.suggested
+        if chosen not in CLASSES:
+            raise HTTPException(
+                status.HTTP_422_UNPROCESSABLE_ENTITY, f"class must be one of {list(CLASSES)}"
+            )
+        if (m.kind == "bounce") != (chosen == "bounce"):
+            raise HTTPException(status.HTTP_409_CONFLICT, "a bounce is confirmed as a bounce only")
+        n = get_or_404(s, Notice, notice_id, "notice")
+        m.confirmed, m.confirmed_by, m.confirmed_at = chosen, who.name, utcnow()
+        record(
+            s,
+            Event(
+                "mail.confirmed",
+                who.actor,
+                "mail",
+                m.id,
+                {"class": chosen, "suggested": m.suggested, "notice": n.id},
+            ),
+        )
+        recheck = apply_class(s, n, m, chosen, who.actor)
+        out = mail_out(m)
+    if recheck:
+        rt.submit("recheck", notice_id, 100.0)
+    return out
+
+
+@router.post("/{notice_id}/mail/{mail_id}/confirm", response_model=MailOut)
+def confirm_mail(
+    notice_id: int,
+    mail_id: int,
+    body: ConfirmBody | None = None,
+    rt: Runtime = Depends(runtime),
+    who: Principal = Depends(officer),
+) -> MailOut:
+    """Confirm (or correct, with ``{"kind": ...}``) the class of a reply with one click."""
+    return confirm_class(rt, notice_id, mail_id, body.kind if body else None, who)
