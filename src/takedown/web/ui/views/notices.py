@@ -10,10 +10,10 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from takedown.notices.catalog import SUPPORTED_LANGUAGES
+from takedown.notices.mailbox.intake import CLASSES
 from takedown.review import notices as workflow
 from takedown.review.queue import detections_of
 from takedown.review.timeline import notice_timeline
-from takedown.notices.mailbox.intake import CLASSES
 from takedown.store.tables import MailMessage, Notice
 from takedown.web.ui.common import (
     UiDenied,
