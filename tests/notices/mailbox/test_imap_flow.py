@@ -8,7 +8,6 @@ nothing; nothing is ever answered."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from pathlib import Path
@@ -20,23 +19,18 @@ from sqlalchemy import select, update
 from takedown.accounts.tokens import create_token
 from takedown.config import Settings
 from takedown.evidence.record import EvidenceRecord
-from takedown.notices.contacts.discover import site_key
 from takedown.pipeline.runtime import Runtime
 from takedown.pipeline.scheduler import run_job
 from takedown.store.base import utcnow
 from takedown.store.tables import (
-    Case,
-    Contact,
-    Detection,
     MailboxCursor,
     MailMessage,
     Notice,
-    Page,
-    notice_detections,
 )
 from takedown.web.app import create_app
 from tests.conftest import auth
 from tests.notices.conftest import Site, SmtpServer
+from tests.notices.seed import request_for
 from tests.support.dovecot import DovecotServer, dovecot_binary
 from tests.support.drain import drain
 
@@ -84,58 +78,6 @@ def rt(
     r.close()
 
 
-def _request(rt: Runtime, site: Site, to: str, contacts: list[tuple[str, str]]) -> int:
-    """An approved request about one detection on ``site``, its contacts already looked up."""
-    page_url = site.url("/post/1")
-    key = site_key(page_url)
-    with rt.db.session() as s:
-        case = Case(name="Case zorblat")
-        s.add(case)
-        s.flush()
-        page = Page(url_hash=f"{key}-{case.id}", url=page_url)
-        s.add(page)
-        s.flush()
-        det = Detection(
-            case_id=case.id,
-            page_id=page.id,
-            page_url=page_url,
-            site=key,
-            kind="text",
-            algorithm="keyword",
-        )
-        s.add(det)
-        for rank, (address, source) in enumerate(contacts):
-            s.add(
-                Contact(
-                    domain=key,
-                    address=address,
-                    source=source,
-                    source_url=page_url,
-                    rank=rank,
-                    detail={},
-                    expires_at=utcnow() + timedelta(days=1),
-                )
-            )
-        n = Notice(
-            case_id=case.id,
-            site=key,
-            status="approved",
-            send_state="queued",
-            to=[to],
-            recipients=[{"address": a, "source": src} for a, src in contacts],
-            subject="Deletion request",
-            body=f"Please remove {page_url}.",
-            approved_at=utcnow(),
-            approved_by="officer-kim",
-        )
-        s.add(n)
-        s.flush()
-        s.execute(notice_detections.insert().values(notice_id=n.id, detection_id=det.id))
-        nid = n.id
-    rt.submit("send", nid)
-    return nid
-
-
 def _reply(sender: str, in_reply_to: str, subject: str, text: str) -> bytes:
     msg = EmailMessage()
     msg["From"] = sender
@@ -179,8 +121,8 @@ def _read_mailbox(rt: Runtime) -> None:
 def test_replies_and_bounces_come_back_to_their_requests(
     rt: Runtime, sites: dict[str, Site], imap: DovecotServer, smtp_server: SmtpServer
 ) -> None:
-    a = _request(rt, sites["a"], "abuse@site-a.test", [("abuse@site-a.test", "site")])
-    b = _request(
+    a = request_for(rt, sites["a"], "abuse@site-a.test", [("abuse@site-a.test", "site")])
+    b = request_for(
         rt,
         sites["b"],
         "gone@site-b.test",
