@@ -128,6 +128,8 @@ class Settings(BaseSettings):
     renotice_escalate_after: int = Field(2, ge=0, le=20)
     # After every escalation, a referral to the regulator (a draft, like every step).
     renotice_refer_regulator: bool = True
+    # The regulator's address for that referral; none: the referral draft waits for one.
+    regulator_email: str | None = None
     # Folder of web-form recipes (one .yaml/.json per site; default: <home>/webforms).
     webform_recipes_dir: Path | None = None
     # First wait before re-sending through a mail server that is down; doubles, up to an hour.

@@ -51,6 +51,8 @@ class DovecotServer:
             os.chown(self.dir / sub, uid, gid)
         passwd = self.dir / "passwd"
         passwd.write_text("".join(f"{u}:{{PLAIN}}{p}::::::\n" for u, p in self.users.items()))
+        # Readable by Dovecot's auth process whatever the umask (a test may have narrowed it).
+        passwd.chmod(0o644)
         conf = self.dir / "dovecot.conf"
         conf.write_text(
             f"""
@@ -97,6 +99,7 @@ userdb {{
 }}
 """
         )
+        conf.chmod(0o644)
         return conf
 
     def start(self) -> None:
