@@ -75,3 +75,20 @@ def test_notice_page_shows_replies_and_confirms_a_class(
     # A viewer sees the replies but no confirm button.
     viewer = client_as("viewer").get(f"/notices/{seeded.notice_id}")
     assert "x@forger.test" in viewer.text and "confirm-class" not in viewer.text
+
+
+def test_dashboard_shows_time_to_removal_per_provider(
+    ui_runtime: Runtime, seeded: Seeded, client_as: Callable[[str], TestClient]
+) -> None:
+    with ui_runtime.db.session() as s:
+        n = s.get(Notice, seeded.notice_id)
+        assert n is not None
+        n.status, n.sent_at = "sent", utcnow()
+        site = n.site
+    page = client_as("viewer").get("/dashboard")
+    assert page.status_code == 200
+    section = page.text[page.text.index('id="time-to-removal"') :]
+    assert f"<code>{site}</code>" in section
+    # Sent, nothing removed, no reply: the site is among the providers that never answered.
+    silent = section[section.index('class="never-answered"') :]
+    assert f"<code>{site}</code>" in silent

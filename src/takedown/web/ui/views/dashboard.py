@@ -7,6 +7,7 @@ from fastapi.responses import Response
 
 from takedown.review.charts import bar_chart
 from takedown.review.dashboard import compute_dashboard
+from takedown.stats import removal_by_provider
 from takedown.web.ui.common import language, render, ui, viewer
 from takedown.web.ui.i18n import translator
 from takedown.web.ui.session import UiUser
@@ -19,6 +20,7 @@ def dashboard(request: Request, user: UiUser = Depends(viewer)) -> Response:
     _ = translator(language(request))
     with ui(request).rt.db.session() as s:
         board = compute_dashboard(s)
+        providers = removal_by_provider(s)
     empty = _("no data yet")
     charts = [
         bar_chart(
@@ -36,4 +38,4 @@ def dashboard(request: Request, user: UiUser = Depends(viewer)) -> Response:
         ),
         bar_chart(board.open_by_age, title=_("Open requests by age"), empty=empty),
     ]
-    return render(request, "dashboard.html", board=board, charts=charts)
+    return render(request, "dashboard.html", board=board, charts=charts, providers=providers)
