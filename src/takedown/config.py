@@ -118,8 +118,10 @@ class Settings(BaseSettings):
     imap_url: str | None = None
     # How often the mailbox is read when the server offers no IDLE (and between IDLE windows).
     imap_poll_seconds: float = Field(60.0, gt=0)
-    # How long one read waits in IMAP IDLE for new mail when the server offers it (0: never).
-    imap_idle_seconds: float = Field(240.0, ge=0, le=1740)
+    # How long one read waits in IMAP IDLE for new mail when the server offers it (0: never);
+    # windows follow each other, so mail is read as it arrives. Kept short: a stopping worker
+    # waits for the window to end.
+    imap_idle_seconds: float = Field(30.0, ge=0, le=1740)
     # Interval of follow-up checks of reported URLs.
     recheck_seconds: int = Field(3600, ge=1)
     # A request still unanswered after this is sent again, then escalated.

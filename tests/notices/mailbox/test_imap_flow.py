@@ -7,6 +7,8 @@ nothing; nothing is ever answered."""
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.utils import make_msgid
@@ -231,3 +233,44 @@ def test_replies_and_bounces_come_back_to_their_requests(
     with rt.db.session() as s:
         assert len(list(s.execute(select(MailMessage)).scalars())) == 4
     assert len(smtp_server.mailbox.messages) == 2
+
+
+def test_idle_reads_mail_as_it_arrives(tmp_path: Path, imap: DovecotServer) -> None:
+    """Dovecot offers IDLE: a message appended during the window is taken within a second or
+    so, not at the window's end."""
+    rt = Runtime(
+        Settings(home=tmp_path / "home", imap_url=imap.url("requests"), imap_idle_seconds=6)
+    )
+    try:
+        appended: list[float] = []
+
+        def deliver() -> None:
+            imap.append("requests", _reply("a@x.test", "<none@x.test>", "Hello", "zorblat"))
+            appended.append(time.monotonic())
+
+        timer = threading.Timer(1.5, deliver)
+        timer.start()
+        started = time.monotonic()
+        run_job(rt, "wake_mailbox")
+        taken: list[float] = []
+
+        def watch() -> None:
+            while time.monotonic() - started < 10 and not taken:
+                with rt.db.session() as s:
+                    if s.execute(select(MailMessage.id)).first():
+                        taken.append(time.monotonic())
+                time.sleep(0.05)
+
+        watcher = threading.Thread(target=watch)
+        watcher.start()
+        drain(rt)  # the stage reads, then waits in IDLE for the rest of the window
+        finished = time.monotonic()
+        watcher.join()
+        timer.join()
+        assert appended and taken, "the appended message was never read"
+        assert taken[0] - appended[0] < 2.0 and finished - started >= 5.0
+        with rt.db.session() as s:
+            cursor = s.execute(select(MailboxCursor)).scalar_one()
+            assert cursor.last_uid == 1 and cursor.error is None
+    finally:
+        rt.close()

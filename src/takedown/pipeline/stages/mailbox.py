@@ -66,11 +66,13 @@ class MailboxStage:
         if not ctx.settings.imap_url:
             return
         error: str | None = None
+        idled = False
         try:
             with open_source(ctx.settings.imap_url) as source:
                 self._read(cursor_id, source)
                 deadline = time.monotonic() + ctx.settings.imap_idle_seconds
                 while source.can_idle and (left := deadline - time.monotonic()) > 1:
+                    idled = True
                     if source.idle(left):
                         self._read(cursor_id, source)
         except MailboxError as exc:
@@ -80,7 +82,10 @@ class MailboxStage:
             cur = s.get(MailboxCursor, cursor_id)
             if cur is not None:
                 cur.state, cur.state_changed_at, cur.error = "idle", utcnow(), error
-                cur.next_poll_at = utcnow() + timedelta(seconds=ctx.settings.imap_poll_seconds)
+                # After an IDLE window the next one starts at once; otherwise the mailbox is
+                # polled every imap_poll_seconds.
+                wait = 0.0 if idled and error is None else ctx.settings.imap_poll_seconds
+                cur.next_poll_at = utcnow() + timedelta(seconds=wait)
                 if error is None:
                     cur.attempts = 0
 
