@@ -92,3 +92,25 @@ def test_dashboard_shows_time_to_removal_per_provider(
     # Sent, nothing removed, no reply: the site is among the providers that never answered.
     silent = section[section.index('class="never-answered"') :]
     assert f"<code>{site}</code>" in silent
+
+
+def test_a_form_handed_to_the_officer_shows_the_values_to_copy(
+    ui_runtime: Runtime, seeded: Seeded, client_as: Callable[[str], TestClient]
+) -> None:
+    with ui_runtime.db.session() as s:
+        n = s.get(Notice, seeded.notice_id)
+        assert n is not None
+        n.channel, n.status = "webform", "failed"
+        n.detail = {
+            "webform": {
+                "state": "needs_officer",
+                "reason": "a CAPTCHA",
+                "url": "https://report.zorblat.test/form",
+                "values": [{"field": "#urls", "value": "https://zorblat.test/p/1"}],
+                "evidence_key": "notice-1-abcd",
+            }
+        }
+    page = client_as("officer").get(f"/notices/{seeded.notice_id}").text
+    card = page[page.index('id="webform"') :]
+    assert "a CAPTCHA" in card and "https://report.zorblat.test/form" in card
+    assert "<code>#urls</code>" in card and ">https://zorblat.test/p/1</textarea>" in card

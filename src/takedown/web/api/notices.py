@@ -11,13 +11,14 @@ from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
 from pydantic import Field, field_validator
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from takedown.accounts.roles import Principal
 from takedown.audit import Event, record
-from takedown.notices.mailbox.intake import CLASSES, apply_class
+from takedown.notices.mailbox.intake import ATTENTION, CLASSES, apply_class
 from takedown.pipeline.runtime import Runtime
+from takedown.plugins import CHANNELS
 from takedown.review import bulk
 from takedown.review import notices as workflow
 from takedown.store.base import utcnow
@@ -73,6 +74,8 @@ class NoticePatch(Strict):
     language: str | None = Field(default=None, max_length=10)
     subject: str | None = Field(default=None, max_length=1000)
     body: str | None = Field(default=None, max_length=100_000)
+    # How the request leaves: "email", or "webform" (the site's report form, from its recipe).
+    channel: str | None = Field(default=None, max_length=20)
 
     @field_validator("subject")
     @classmethod
@@ -136,13 +139,27 @@ def list_notices(
     since: datetime | None = None,
     age_days: int | None = None,
     q: str | None = None,
+    attention: bool | None = None,
     page: PageParams = Depends(page_params),
     s: Session = Depends(db_session),
     _: Principal = Depends(viewer),
 ) -> list[NoticeOut]:
     """Most urgent first; `q` searches the host, subject, ticket (message id) and the case's
-    victim-facing reference."""
+    victim-facing reference; `attention=true`: the sent requests whose reply (refused, more
+    information) waits for the officer."""
     query = select(Notice)
+    if attention:
+        query = query.where(
+            Notice.id.in_(
+                select(MailMessage.notice_id).where(
+                    MailMessage.verified.is_(True),
+                    func.coalesce(MailMessage.confirmed, MailMessage.suggested).in_(
+                        sorted(ATTENTION)
+                    ),
+                )
+            ),
+            Notice.status.in_(("sent", "failed")),
+        )
     if status is not None:
         query = query.where(Notice.status == status)
     if case_id is not None:
@@ -229,6 +246,11 @@ def edit_notice(
     rt: Runtime = Depends(runtime),
     who: Principal = Depends(officer),
 ) -> NoticeOut:
+    if body.channel is not None:
+        _set_channel(rt, notice_id, body.channel, who)
+        body = body.model_copy(update={"channel": None})
+        if not body.model_dump(exclude_none=True):
+            return _fresh(rt, notice_id)
     with _workflow_errors():
         if body.language is not None and body.subject is None and body.body is None:
             workflow.rerender(rt, notice_id, who, body.language)  # a language switch re-renders
@@ -237,6 +259,26 @@ def edit_notice(
         else:
             workflow.edit_draft(rt, notice_id, who, **body.model_dump(exclude_none=True))
     return _fresh(rt, notice_id)
+
+
+def _set_channel(rt: Runtime, notice_id: int, channel: str, who: Principal) -> None:
+    if channel not in CHANNELS:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            f"unknown channel {channel!r}; known: {', '.join(CHANNELS.names())}",
+        )
+    with rt.db.session() as s:
+        n = get_or_404(s, Notice, notice_id, "notice")
+        if n.status != "draft":
+            raise HTTPException(status.HTTP_409_CONFLICT, "only a draft's channel can change")
+        if n.channel != channel:
+            record(
+                s,
+                Event(
+                    "notice.channel", who.actor, "notice", n.id, {"from": n.channel, "to": channel}
+                ),
+            )
+            n.channel = channel
 
 
 @router.post("/{notice_id}/approve", response_model=NoticeOut)
