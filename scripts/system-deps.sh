@@ -4,11 +4,12 @@
 # vpdq build and video decoding; libchromaprint-tools: fpcalc, the sound track's Chromaprint (the
 # second video signal); poppler-utils: pdftoppm for report tests; postgresql + redis-server:
 # the scaled deployment's engines, which the test suite also runs against.
+# dovecot-imapd: the throwaway IMAP server of the mailbox tests (never started as a service).
 # npm: installs axe-core (accessibility checks of the review UI) into .cache/npm.
 set -euo pipefail
 need=(chromium fonts-noto-cjk ffmpeg libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
       libswresample-dev libswscale-dev libavutil-dev libchromaprint-tools pkg-config poppler-utils
-      redis-server postgresql npm)
+      redis-server postgresql npm dovecot-imapd)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -112,10 +112,28 @@ class Settings(BaseSettings):
     smtp_url: str | None = None
     # Sender address of deletion requests.
     smtp_from: str | None = None
+    # The center's mailbox, read for replies and bounces: imaps://user:pass@host/INBOX
+    # (imap:// is plain, for a loopback server; ?verify=0 accepts a private certificate), or
+    # maildir:///path for a local Maildir. None: nothing is read. Nothing is ever sent from it.
+    imap_url: str | None = None
+    # How often the mailbox is read when the server offers no IDLE (and between IDLE windows).
+    imap_poll_seconds: float = Field(60.0, gt=0)
+    # How long one read waits in IMAP IDLE for new mail when the server offers it (0: never);
+    # windows follow each other, so mail is read as it arrives. Kept short: a stopping worker
+    # waits for the window to end.
+    imap_idle_seconds: float = Field(30.0, ge=0, le=1740)
     # Interval of follow-up checks of reported URLs.
     recheck_seconds: int = Field(3600, ge=1)
     # A request still unanswered after this is sent again, then escalated.
     renotice_seconds: int = Field(86400, ge=1)
+    # Reminders to the site before the escalations to the host, the CDN and the registrar.
+    renotice_escalate_after: int = Field(2, ge=0, le=20)
+    # After every escalation, a referral to the regulator (a draft, like every step).
+    renotice_refer_regulator: bool = True
+    # The regulator's address for that referral; none: the referral draft waits for one.
+    regulator_email: str | None = None
+    # Folder of web-form recipes (one .yaml/.json per site; default: <home>/webforms).
+    webform_recipes_dir: Path | None = None
     # First wait before re-sending through a mail server that is down; doubles, up to an hour.
     send_retry_seconds: float = Field(30.0, gt=0)
     # Path of the Chromium binary for capture (default: found on PATH).

@@ -133,7 +133,11 @@ CLASSIFIERS: Registry[Callable[[], Any]] = Registry(
     },
 )
 CHANNELS: Registry[Callable[..., Any]] = Registry(
-    "channels", {"email": "takedown.notices.channels:EmailChannel.from_settings"}
+    "channels",
+    {
+        "email": "takedown.notices.channels:EmailChannel.from_settings",
+        "webform": "takedown.notices.webform.channel:WebFormChannel.from_settings",
+    },
 )
 EVIDENCE_STORES: Registry[Callable[[str], Any]] = Registry(
     "evidence", {"file": "takedown.evidence.store:file_store"}

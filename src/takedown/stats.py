@@ -1,16 +1,18 @@
-"""The figures a center reports: counts, and times to draft, to request and to removal, per site."""
+"""The figures a center reports: counts, and times to draft, to request and to removal, per site;
+time to removal per provider (site, host network, CDN) as a distribution, and the providers that
+never answered."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
-from statistics import median
+from statistics import median, quantiles
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from takedown.store.tables import Detection, Notice, notice_detections
+from takedown.store.tables import Contact, Detection, MailMessage, Notice, notice_detections
 
 
 def _seconds(a: datetime | None, b: datetime | None) -> float | None:
@@ -70,6 +72,120 @@ def _aware(t: datetime | None) -> datetime | None:
     return t.replace(tzinfo=UTC)  # SQLite hands back naive UTC from aggregates
 
 
+DAY = 86400.0
+WEEK = 7 * DAY
+
+
+def percentile(values: list[float], p: int) -> float | None:
+    """The ``p``-th percentile (inclusive method); None without values."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return round(values[0], 3)
+    return round(quantiles(values, n=100, method="inclusive")[p - 1], 3)
+
+
+def distribution(delays: list[float | None]) -> dict[str, Any]:
+    """One provider's time to removal: ``delays`` holds, per requested detection, the seconds
+    from the first request sent to its removal, or None while it is still online ("never")."""
+    done = sorted(d for d in delays if d is not None)
+    total = len(delays)
+
+    def share(n: int) -> float | None:
+        return round(n / total, 4) if total else None
+
+    return {
+        "requested": total,
+        "removed": len(done),
+        "p50_seconds": percentile(done, 50),
+        "p90_seconds": percentile(done, 90),
+        "within_24h": share(sum(1 for d in done if d <= DAY)),
+        "within_7d": share(sum(1 for d in done if d <= WEEK)),
+        "never": share(total - len(done)),
+    }
+
+
+def _provider_names(s: Session) -> tuple[dict[str, str], dict[str, str]]:
+    """Site → hosting network and site → CDN, named by the domain of their abuse address (the
+    contact look-up's ``rdap-network`` and ``cdn`` sources)."""
+    network: dict[str, str] = {}
+    cdn: dict[str, str] = {}
+    for domain, address, source in s.execute(
+        select(Contact.domain, Contact.address, Contact.source).where(
+            Contact.source.in_(("rdap-network", "cdn"))
+        )
+    ).all():
+        name = address.rpartition("@")[2].lower()
+        if name:
+            (network if source == "rdap-network" else cdn).setdefault(domain, name)
+    return network, cdn
+
+
+def removal_by_provider(s: Session) -> dict[str, Any]:
+    """Time to removal per site, host network and CDN (p50, p90, share removed within 24 h,
+    within 7 days, never), and the providers that never answered a request.
+
+    Every detection a sent request covered counts once, from the first request sent about it.
+    "never" is the share still online now. A provider "never answered" when requests were sent
+    to it and no verified reply came back and nothing it was asked about was removed.
+    """
+    rows = s.execute(
+        select(Detection.id, Detection.site, Detection.removed_at, func.min(Notice.sent_at))
+        .join(notice_detections, notice_detections.c.detection_id == Detection.id)
+        .join(Notice, Notice.id == notice_detections.c.notice_id)
+        .where(Notice.sent_at.is_not(None))
+        .group_by(Detection.id, Detection.site, Detection.removed_at)
+    ).all()
+    network, cdn = _provider_names(s)
+    groups: dict[str, dict[str, list[float | None]]] = {"site": {}, "network": {}, "cdn": {}}
+    for _det, site, removed, sent in rows:
+        delay = _seconds(_aware(sent), _aware(removed)) if removed is not None else None
+        key = site or "?"
+        groups["site"].setdefault(key, []).append(delay)
+        groups["network"].setdefault(network.get(key, "unknown"), []).append(delay)
+        groups["cdn"].setdefault(cdn.get(key, "none known"), []).append(delay)
+
+    answered = {
+        site
+        for (site,) in s.execute(
+            select(Notice.site)
+            .join(MailMessage, MailMessage.notice_id == Notice.id)
+            .where(MailMessage.verified.is_(True))
+            .distinct()
+        ).all()
+    }
+    removed_sites = {site for _d, site, removed, _s in rows if removed is not None}
+    silent = []
+    for site, count, first, recipients in _sent_per_site(s):
+        if site not in answered and site not in removed_sites:
+            silent.append(
+                {
+                    "site": site,
+                    "requests_sent": count,
+                    "first_sent_at": first.isoformat() if first else None,
+                    "recipients": recipients,
+                }
+            )
+    return {
+        "per_site": {k: distribution(v) for k, v in sorted(groups["site"].items())},
+        "per_network": {k: distribution(v) for k, v in sorted(groups["network"].items())},
+        "per_cdn": {k: distribution(v) for k, v in sorted(groups["cdn"].items())},
+        "never_answered": silent,
+    }
+
+
+def _sent_per_site(s: Session) -> list[tuple[str, int, datetime | None, list[str]]]:
+    out: dict[str, tuple[int, datetime | None, set[str]]] = {}
+    for site, sent_at, to in s.execute(
+        select(Notice.site, Notice.sent_at, Notice.to).where(Notice.sent_at.is_not(None))
+    ).all():
+        count, first, recipients = out.get(site, (0, None, set()))
+        at = _aware(sent_at)
+        first = at if first is None or (at is not None and at < first) else first
+        out[site] = (count + 1, first, recipients | {str(a) for a in to or []})
+    return [(k, c, f, sorted(r)) for k, (c, f, r) in sorted(out.items())]
+
+
 def compute(s: Session) -> dict[str, Any]:
 
     def count(q: Any) -> int:
@@ -123,6 +239,7 @@ def compute(s: Session) -> dict[str, Any]:
         "median_seconds_to_draft": _median(flat(to_draft)),
         "median_seconds_to_request": _median(flat(to_request)),
         "median_seconds_to_removal": _median(flat(to_removal)),
+        "time_to_removal": removal_by_provider(s),
         "per_site": {
             site: {
                 "median_seconds_to_draft": _median(to_draft.get(site, [])),

@@ -10,7 +10,14 @@ import uvicorn
 
 from takedown.cli.context import settings_from
 from takedown.demo.console import StatusLine, banner, log_to_file
-from takedown.demo.run import Mailbox, demo_settings, prepare, publish_later, seed
+from takedown.demo.run import (
+    Mailbox,
+    center_inbox,
+    demo_settings,
+    prepare,
+    publish_later,
+    seed,
+)
 from takedown.demo.site import DemoWeb
 from takedown.pipeline.roles import Workers
 from takedown.pipeline.runtime import Runtime
@@ -27,7 +34,7 @@ def demo(ctx: click.Context, host: str, port: int) -> None:
     home = prepare(base)
     log = log_to_file(home)
     web = DemoWeb().start()
-    mailbox = Mailbox(web)
+    mailbox = Mailbox(web, center_inbox(home))
     settings = demo_settings(home, web, mailbox.start())
     rt = Runtime(settings)
     secrets_ = seed(rt, web)

@@ -12,7 +12,7 @@ from typing import TextIO
 from sqlalchemy import func, select
 
 from takedown.pipeline.runtime import Runtime
-from takedown.store.tables import Detection, Notice, Source
+from takedown.store.tables import Detection, MailMessage, Notice, Source
 
 MAX_BANNER_LINES = 15
 
@@ -45,8 +45,8 @@ def banner(*, ui: str, api: str, board: str, password: str, token: str, log: Pat
         f"  API:       {api}  (admin token {token})",
         f"  demo web:  {board}  (the monitored site)",
         f"  logs:      {log}",
-        "Approve the drafted request in the UI; the demo site takes the posts down and the",
-        "follow-up marks the request resolved. Ctrl-C stops.",
+        "Approve the drafted request in the UI; the demo site replies with a ticket number,",
+        "takes the posts down and says so; the reply's re-check resolves it. Ctrl-C stops.",
         f"Review UI: {ui}",
     ]
     assert len(lines) <= MAX_BANNER_LINES
@@ -64,9 +64,13 @@ def status_text(rt: Runtime) -> str:
         removed = s.execute(
             select(func.count()).select_from(Detection).where(Detection.status == "removed")
         ).scalar_one()
+        replies = s.execute(select(func.count()).select_from(MailMessage)).scalar_one()
+        resolved = s.execute(
+            select(func.count()).select_from(Notice).where(Notice.status == "resolved")
+        ).scalar_one()
     return (
         f"status: polled {polled} · found {found} · drafted {drafted} · sent {sent} "
-        f"· removed {removed}"
+        f"· replies {replies} · removed {removed} · resolved {resolved}"
     )
 
 

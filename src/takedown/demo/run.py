@@ -2,16 +2,23 @@
 
 What it shows: sources polled → edited copies of the case's pictures detected → evidence captured
 → a request drafted to the site's abuse address → an officer approves in the review UI → the mail
-arrives, the site takes the posts down → the follow-up sees it and the request is resolved.
+arrives; the site answers at once with a ticket number, takes the posts down a little later and
+says so → both replies arrive in the center's mailbox (a local Maildir read like the IMAP one),
+on the request's timeline; the "removed" reply starts a re-check, which resolves the request.
 """
 
 from __future__ import annotations
 
+import mailbox
 import secrets
 import shutil
 import socket
 import threading
 import time
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import default as default_policy
+from email.utils import formatdate, make_msgid
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +26,7 @@ from takedown.accounts.tokens import create_token
 from takedown.accounts.users import create_user
 from takedown.config import Settings
 from takedown.demo.images import edited, jpeg, pattern
-from takedown.demo.site import DemoWeb
+from takedown.demo.site import ABUSE, DemoWeb
 from takedown.matching.hashing import hash_reference
 from takedown.pipeline import services
 from takedown.pipeline.runtime import Runtime
@@ -30,19 +37,26 @@ EDITS = ["resize", "crop", "watermark", "flip"]
 
 
 class Mailbox:
-    """A local SMTP server standing in for the demo site's abuse inbox."""
+    """A local SMTP server standing in for the demo site's abuse inbox. The site answers every
+    request: at once with a ticket number, and once it took the posts down, that it did. The
+    answers are delivered to the center's mailbox (``inbox``, a Maildir), never sent by
+    takedown: takedown only reads them."""
 
-    def __init__(self, web: DemoWeb, delay: float = 5.0) -> None:
+    def __init__(self, web: DemoWeb, inbox: Path | None = None, delay: float = 5.0) -> None:
         from aiosmtpd.controller import Controller
 
         self.received: list[str] = []
+        self.inbox = inbox
+        self.tickets = 0
         outer = self
 
         class Handler:
             async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
-                text = envelope.content.decode("utf-8", "replace")
+                raw = bytes(envelope.original_content or envelope.content)
+                text = raw.decode("utf-8", "replace")
                 outer.received.append(text)
-                threading.Timer(delay, web.comply, args=(text,)).start()
+                outer.acknowledge(raw)
+                threading.Timer(delay, outer.comply, args=(web, raw)).start()
                 return "250 OK"
 
         with socket.socket() as probe:  # aiosmtpd cannot listen on port 0
@@ -56,6 +70,38 @@ class Mailbox:
 
     def stop(self) -> None:
         self.controller.stop()
+
+    def acknowledge(self, request: bytes) -> None:
+        self.tickets += 1
+        self.reply(
+            request,
+            f"Thank you for your report. We have received it and will review it.\n"
+            f"Ticket number: DB-{1000 + self.tickets}\n",
+        )
+
+    def comply(self, web: DemoWeb, request: bytes) -> None:
+        text = request.decode("utf-8", "replace")
+        if web.comply(text):
+            self.reply(
+                request, "We have removed the reported posts. They are no longer available.\n"
+            )
+
+    def reply(self, request: bytes, text: str) -> None:
+        """The site's answer, threaded to the request, into the center's mailbox."""
+        if self.inbox is None:
+            return
+        original = BytesParser(policy=default_policy).parsebytes(request, headersonly=True)
+        msg = EmailMessage()
+        msg["From"] = f"Demo board abuse desk <{ABUSE}>"
+        msg["To"] = str(original.get("From", ""))
+        msg["Subject"] = f"Re: {original.get('Subject', '')}"
+        msg["Date"] = formatdate(usegmt=True)
+        msg["Message-ID"] = make_msgid(domain=ABUSE.rpartition("@")[2])
+        if original.get("Message-ID"):
+            msg["In-Reply-To"] = str(original["Message-ID"])
+            msg["References"] = str(original["Message-ID"])
+        msg.set_content(text)
+        mailbox.Maildir(self.inbox, create=True).add(msg.as_bytes())
 
 
 def seed(rt: Runtime, web: DemoWeb) -> dict[str, str]:
@@ -115,6 +161,9 @@ def demo_settings(home: Path, web: DemoWeb, smtp_url: str) -> Settings:
         home=home,
         fetch_allow=[web.origin],
         smtp_url=smtp_url,
+        # The center's mailbox: a local Maildir the demo site's replies are delivered to.
+        imap_url=f"maildir://{center_inbox(home)}",
+        imap_poll_seconds=3,
         smtp_from="takedown-demo@center.example",
         center_email="takedown-demo@center.example",
         recheck_seconds=15,
@@ -123,6 +172,10 @@ def demo_settings(home: Path, web: DemoWeb, smtp_url: str) -> Settings:
         rdap_bootstrap_url=f"{web.origin}/rdap/dns.json",
         rdap_ip_bootstrap_urls=[f"{web.origin}/rdap/ipv4.json"],
     )
+
+
+def center_inbox(home: Path) -> Path:
+    return home / "mailbox"
 
 
 def prepare(base: Path) -> Path:

@@ -353,6 +353,13 @@ class Browser:
                 user_agent=self.config.user_agent,
             )
 
+    @asynccontextmanager
+    async def page(self, limits: CaptureLimits | None = None) -> AsyncIterator[Page]:
+        """A page in its own context, every request through the guard, for a caller that drives
+        the page itself (the web-form notice channel); closed on exit."""
+        async with self._session(limits) as session:
+            yield session.page
+
     def _refuse_early(self, url: str) -> None:
         if urlsplit(url).scheme not in ("http", "https"):
             raise BrowserError(url, f"blocked: scheme {urlsplit(url).scheme or 'missing'}")

@@ -234,6 +234,9 @@ class GuardProxy:
                 upstream_writer.write(
                     _origin_form(method, target, version, rest, absolute=forward, auth=self._auth)
                 )
+                # A request body (a form's POST) goes before the answer is awaited: the server
+                # answers only once it has read it.
+                await _relay_body(reader, upstream_writer, _content_length(rest))
                 await upstream_writer.drain()
                 # One request per client connection: the next one may be for another host.
                 await _relay_head(upstream_reader, writer)
@@ -342,6 +345,34 @@ def _origin_form(
         lines.append(auth)
     head = f"{method} {path} {version}".encode("latin-1")
     return b"\r\n".join([head, *lines]) + b"\r\n\r\n"
+
+
+MAX_REQUEST_BODY = 64 * 1024 * 1024
+
+
+def _content_length(rest: bytes) -> int:
+    for line in rest.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            try:
+                return max(0, min(int(value.strip()), MAX_REQUEST_BODY))
+            except ValueError:
+                return 0
+    return 0
+
+
+async def _relay_body(
+    reader: asyncio.StreamReader, writer: asyncio.StreamWriter, size: int
+) -> None:
+    """Copy exactly ``size`` bytes of the client's request body to the server."""
+    remaining = size
+    while remaining > 0:
+        chunk = await reader.read(min(65536, remaining))
+        if not chunk:
+            break
+        writer.write(chunk)
+        remaining -= len(chunk)
+        await writer.drain()
 
 
 async def _relay_head(upstream: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

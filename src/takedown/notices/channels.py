@@ -1,11 +1,14 @@
 """Notice channels: how an approved request leaves the center, as plug-ins registered by name.
 
-E-mail is the built-in one; a web-form channel (a site's report form) would register the same way.
+E-mail is built in; the web-form channel (a site's report form, ``notices.webform``) registers
+the same way, in ``takedown.plugins.CHANNELS``. The send stage uses the request's own
+``Notice.channel``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from takedown.notices.compose import DraftNotice
@@ -26,6 +29,19 @@ class ChannelUnavailable(RuntimeError):  # noqa: N818 - reads as the condition i
     """The channel cannot deliver with this installation's settings (said to the officer)."""
 
 
+@dataclass(frozen=True)
+class Outgoing:
+    """What a channel may need of the request beyond its text (a form asks for the URLs)."""
+
+    site: str = ""
+    page_urls: tuple[str, ...] = ()
+    media_urls: tuple[str, ...] = ()
+    center_name: str = ""
+    center_email: str = ""
+    center_phone: str = ""
+    center_address: str = ""
+
+
 class NoticeChannel(Protocol):
     """Delivers one approved draft. Raises :class:`~takedown.notices.send.SendError`."""
 
@@ -42,6 +58,7 @@ class NoticeChannel(Protocol):
         to: Sequence[str],
         message_id: str,
         attachments: Sequence[Attachment] = (),
+        outgoing: Outgoing | None = None,
     ) -> SendResult: ...
 
 
@@ -72,6 +89,7 @@ class EmailChannel:
         to: Sequence[str],
         message_id: str,
         attachments: Sequence[Attachment] = (),
+        outgoing: Outgoing | None = None,
     ) -> SendResult:
         message = build_message(
             draft,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import asyncio
 import smtplib
 import ssl
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from takedown.notices.compose import DraftNotice
@@ -96,6 +96,10 @@ class SendResult:
     message_id: str
     accepted: tuple[str, ...]
     refused: tuple[str, ...] = ()
+    # A channel's record of the delivery (a form's confirmation text and number), and files to
+    # keep as evidence of it (screenshots before and after submitting).
+    receipt: Mapping[str, Any] = field(default_factory=dict)
+    artifacts: tuple[Attachment, ...] = ()
 
 
 def new_message_id(sender: str) -> str:

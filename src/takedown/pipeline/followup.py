@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
@@ -17,7 +17,9 @@ from sqlalchemy.orm import Session
 from takedown.audit import Event, record
 from takedown.config import Settings
 from takedown.notices.contacts.discover import discover_contacts
-from takedown.notices.followup import MediaHash, check_removed, next_step
+from takedown.notices.contacts.model import ContactSet
+from takedown.notices.escalation import ChainStep, PolicySettings, StepState, next_in_chain
+from takedown.notices.followup import MediaHash, check_removed
 from takedown.notices.states import can_transition
 from takedown.pipeline import contacts as contact_cache
 from takedown.pipeline.detections import first_pdq
@@ -99,10 +101,8 @@ def resolve(db: Database, notice_id: int) -> None:
         if not dets or any(d.status == "active" for d in dets):
             return
         now = utcnow()
-        family = [n, *s.execute(select(Notice).where(Notice.parent_id == n.id)).scalars()]
-        if n.parent_id is not None:
-            parent = s.get(Notice, n.parent_id)
-            family += [parent] if parent is not None else []
+        family = _family(s, _root(s, n))
+        family += [m for m in [n] if m not in family]
         for m in family:
             if m.status != "resolved" and can_transition(m.status, "resolved"):
                 m.status, m.resolved_at = "resolved", now
@@ -110,64 +110,217 @@ def resolve(db: Database, notice_id: int) -> None:
 
 
 def renotice(db: Database, svc: Services, settings: Settings, notice_id: int) -> int | None:
-    """The next follow-up step of a sent request unanswered past the re-notice interval: a
-    reminder draft, then escalation drafts; an officer approves each, as always. Returns the
-    new draft's id, if one was made."""
+    """The next step of the re-notice policy for the chain a sent request belongs to
+    (:func:`~takedown.notices.escalation.next_in_chain`): a reminder to the site every
+    ``renotice_seconds``; after ``renotice_escalate_after`` reminders, one escalation per
+    interval to the host, the CDN and the registrar; then the regulator referral. Each is a
+    draft an officer approves; a pending draft blocks the next, no step is drafted twice, and a
+    "removed" reply or a re-check that found the content gone stops the sequence. Returns the
+    id of a new draft that the draft stage must compose (the referral is composed here)."""
     now = utcnow()
-    after = timedelta(seconds=settings.renotice_seconds)
     with db.session() as s:
         n = s.get(Notice, notice_id)
         if n is None or n.status != "sent" or n.renotice_step not in (None, "due"):
             return None
-        dets = [d for d in covered(s, notice_id) if d.status == "active"]
-        if not dets:
-            n.renotice_step = "none"
+        root = _root(s, n)
+        family = _family(s, root)
+        dets = [d for d in covered(s, root.id) if d.status == "active"]
+        removed = not dets or any((m.detail or {}).get("removed_reply") for m in family)
+        steps = _chain_steps(root, family)
+        decision = next_in_chain(steps, removed=removed, now=now, policy=_policy(settings))
+        latest = max((m for m in family if m.sent_at is not None), key=_sent_at)
+        if decision.action != "draft" or latest.id != n.id:
+            # Only the newest sent request of a chain moves it on; "wait" is woken again.
+            n.renotice_step = None if decision.action == "wait" and latest.id == n.id else "chain"
+            if decision.action == "stop":
+                n.renotice_step = "stopped"
             return None
-        chain = _chain(s, n)
         page_url = dets[0].page_url
     contacts = contact_cache.lookup(db, svc, page_url, discover_contacts)
     with db.session() as s:
         n = s.get(Notice, notice_id)
         if n is None or n.renotice_step not in (None, "due"):
             return None
-        reminders = sum(1 for c in chain if c.kind == "reminder")
-        tried = [a for c in chain for a in (c.to or [])]
-        step = next_step(
-            last_sent_at=n.sent_at or now,
-            now=now,
-            renotice_after=after,
-            reminders_sent=reminders,
-            contacts=contacts,
-            tried=tried,
-        )
-        n.renotice_step = step.action
-        if step.action not in ("remind", "escalate"):
-            return None
+        root = _root(s, n)
+        family = _family(s, root)
+        steps = _chain_steps(root, family)
+        skipped = list((root.detail or {}).get("renotice_skipped", []))
+        policy = _policy(settings)
+        while True:
+            decision = next_in_chain(steps, removed=False, now=now, policy=policy)
+            if decision.action != "draft" or decision.kind is None or decision.target is None:
+                n.renotice_step = "stopped" if decision.action == "stop" else "chain"
+                root.detail = {**(root.detail or {}), "renotice_skipped": skipped}
+                return None
+            kind, target = decision.kind, decision.target
+            to = _recipients(kind, target, root, contacts, settings)
+            if to is not None:
+                break
+            # Nobody to write to for this step (no CDN known, say): it counts as taken.
+            skipped.append(f"{kind}:{target}")
+            steps.append(ChainStep(kind, target, "failed"))
+        root.detail = {**(root.detail or {}), "renotice_skipped": skipped}
+        n.renotice_step = kind
         child = Notice(
             case_id=n.case_id,
             site=n.site,
             parent_id=n.id,
             status="draft",
-            draft_state="pending",
-            kind="reminder" if step.action == "remind" else "escalation",
-            to=list(n.to)
-            if step.action == "remind"
-            else ([step.contact.address] if step.contact else []),
-            escalation_role=step.role or None,
+            draft_state="pending" if kind != "referral" else "idle",
+            kind=kind,
+            channel="email",
+            to=to,
+            escalation_role=_ROLE.get(target),
+            detail={"target": target},
         )
         s.add(child)
         s.flush()
+        dets = [d for d in covered(s, root.id) if d.status == "active"]
         for d in dets:
             s.execute(insert(notice_detections).values(notice_id=child.id, detection_id=d.id))
-        record(s, Event(f"notice.{child.kind}", ACTOR, "notice", child.id, {"parent": n.id}))
-        return child.id
+        if kind == "referral":
+            _compose_referral(s, settings, child, root, family, dets)
+        record(
+            s,
+            Event(
+                f"notice.{kind}",
+                ACTOR,
+                "notice",
+                child.id,
+                {"parent": n.id, "target": target, "to": to},
+            ),
+        )
+        return child.id if kind != "referral" else None
 
 
-def _chain(s: Session, n: Notice) -> list[Notice]:
-    out = [n]
-    while out[-1].parent_id is not None:
-        p = s.get(Notice, out[-1].parent_id)
-        if p is None:
+_ROLE: dict[str, str] = {"host": "host", "cdn": "host", "registrar": "registrar"}
+_TARGET_SOURCES: dict[str, tuple[str, ...]] = {
+    "host": ("rdap-network",),
+    "cdn": ("cdn",),
+    "registrar": ("rdap-registrar", "whois-registrar"),
+}
+_STATE: dict[str, StepState] = {
+    "draft": "draft",
+    "approved": "approved",
+    "sent": "sent",
+    "resolved": "sent",
+    "failed": "failed",
+    "rejected": "rejected",
+}
+
+
+def _sent_at(m: Notice) -> datetime:
+    return m.sent_at or datetime.min.replace(tzinfo=UTC)
+
+
+def _policy(settings: Settings) -> PolicySettings:
+    return PolicySettings(
+        renotice_seconds=settings.renotice_seconds,
+        escalate_after_reminders=settings.renotice_escalate_after,
+        refer_to_regulator=settings.renotice_refer_regulator,
+    )
+
+
+def _root(s: Session, n: Notice) -> Notice:
+    """The chain's first request (a new initial request after a bounce starts its own)."""
+    root = n
+    while root.parent_id is not None and root.kind != "initial":
+        parent = s.get(Notice, root.parent_id)
+        if parent is None:
             break
-        out.append(p)
+        root = parent
+    return root
+
+
+def _family(s: Session, root: Notice) -> list[Notice]:
+    """The root and its follow-ups (not a new initial request drafted after a bounce)."""
+    out, todo = [root], [root.id]
+    while todo:
+        children = list(
+            s.execute(
+                select(Notice).where(Notice.parent_id.in_(todo), Notice.kind != "initial")
+            ).scalars()
+        )
+        out += children
+        todo = [c.id for c in children]
     return out
+
+
+def _chain_steps(root: Notice, family: list[Notice]) -> list[ChainStep]:
+    steps = []
+    for m in family:
+        kind = m.kind if m.kind in ("initial", "reminder", "escalation", "referral") else "initial"
+        target = (m.detail or {}).get("target") or ("site" if kind != "referral" else "regulator")
+        if kind == "escalation" and target == "site":
+            target = {"registrar": "registrar"}.get(m.escalation_role or "", "host")
+        steps.append(
+            ChainStep(kind, target, _STATE.get(m.status, "failed"), m.sent_at)  # type: ignore[arg-type]
+        )
+    for item in (root.detail or {}).get("renotice_skipped", []):
+        kind, _, target = str(item).partition(":")
+        steps.append(ChainStep(kind, target, "failed"))  # type: ignore[arg-type]
+    return steps
+
+
+def _recipients(
+    kind: str, target: str, root: Notice, contacts: ContactSet, settings: Settings
+) -> list[str] | None:
+    if kind == "reminder":
+        return list(root.to) or None
+    if kind == "referral":
+        return [settings.regulator_email] if settings.regulator_email else []
+    tried = {a.lower() for a in root.to or []}
+    for source in _TARGET_SOURCES.get(target, ()):
+        for c in contacts.contacts:
+            if c.source == source and c.address.lower() not in tried:
+                return [c.address]
+    return None
+
+
+def _compose_referral(
+    s: Session,
+    settings: Settings,
+    child: Notice,
+    root: Notice,
+    family: list[Notice],
+    dets: list[Detection],
+) -> None:
+    """The referral to the regulator: only facts from the record (what was reported, when and
+    to whom each request went), in English, marked for lawyer review."""
+    sent = sorted((m for m in family if m.sent_at is not None), key=_sent_at)
+    pages = sorted({d.page_url for d in dets})
+    lines = [
+        "To the regulator,",
+        "",
+        f"{settings.center_name} ({settings.center_designation}) refers to you the content "
+        f"listed below on {root.site}. We asked the service and the parties that host or "
+        "register it to remove it; it was still online at our last check.",
+        "",
+        "Content reported:",
+        *(f"- {u}" for u in pages),
+        "",
+        "Requests sent:",
+        *(
+            f"- {m.sent_at:%Y-%m-%d %H:%M} UTC, {m.kind}, to {', '.join(m.to or [])}"
+            for m in sent
+            if m.sent_at is not None
+        ),
+        "",
+        "We ask you to consider the measures available to you. Evidence of each page is "
+        "preserved and available on request.",
+        "",
+        f"{settings.center_name}",
+        f"{settings.center_email}"
+        + (f" · {settings.center_phone}" if settings.center_phone else ""),
+        "",
+        "[Template text for lawyer review before first use.]",
+    ]
+    child.subject = f"Referral: content not removed after {len(sent)} requests ({root.site})"
+    child.body = "\n".join(lines)
+    child.language = "en"
+    child.jurisdiction = root.jurisdiction
+    child.legal_basis = root.legal_basis
+    child.drafted_at = utcnow()
+    child.priority = root.priority
+    if not child.to:
+        child.error = "no regulator address is set (TAKEDOWN_REGULATOR_EMAIL): add one by hand"

@@ -49,6 +49,7 @@ STAGES_BASE: Mapping[str, int] = {
     "takedown.pipeline.stages.send:SendStage": 600,
     "takedown.pipeline.stages.recheck:RecheckStage": 700,
     "takedown.pipeline.stages.renotice:RenoticeStage": 710,
+    "takedown.pipeline.stages.mailbox:MailboxStage": 720,
 }
 JOBS_BASE: Mapping[str, int] = {
     "takedown.pipeline.jobs:WakeSources": 100,
@@ -58,6 +59,7 @@ JOBS_BASE: Mapping[str, int] = {
     "takedown.pipeline.housekeeping:EnforceRetention": 900,
     "takedown.pipeline.housekeeping:StampAuditHead": 910,
     "takedown.pipeline.housekeeping:DispatchAlerts": 920,
+    "takedown.pipeline.stages.mailbox:WakeMailbox": 600,
 }
 # What the web and the command line may start, and why.
 ENTRIES: Mapping[str, str] = {

@@ -1,26 +1,34 @@
-"""Send stage: hand an approved notice to the mail server, once; retry with backoff while it is down.
+"""Send stage: deliver an approved notice through its channel, once; retry while it is down.
 
 The Message-ID is fixed at approval, so a retry after a crash between the server's "250 OK" and
-our commit carries the same Message-ID and the recipient can tell it is one message.
+our commit carries the same Message-ID and the recipient can tell it is one message. A web-form
+submission's screenshots are kept as evidence and its confirmation on the request; a form the
+machine cannot submit (CAPTCHA, login) goes back to the officer with the values to copy.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
-from typing import ClassVar
+import secrets
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any, ClassVar
+
+from sqlalchemy import select
 
 from takedown.audit import Event, record
 from takedown.config import Settings
-from takedown.notices.channels import ChannelUnavailable, NoticeChannel
+from takedown.evidence.manifest import Manifest
+from takedown.evidence.record import EvidenceRecord
+from takedown.notices.channels import ChannelUnavailable, NoticeChannel, Outgoing
 from takedown.notices.compose import DraftNotice
-from takedown.notices.send import SendError, new_message_id
+from takedown.notices.send import Attachment, SendError, new_message_id
 from takedown.notices.states import transition
 from takedown.pipeline.context import StageContext
 from takedown.pipeline.graph import Work
 from takedown.plugins import CHANNELS, UnknownPlugin
 from takedown.store.base import utcnow
-from takedown.store.tables import Notice
+from takedown.store.tables import Detection, Notice, notice_detections
 
 log = logging.getLogger(__name__)
 ACTOR = "system:sender"
@@ -110,13 +118,17 @@ class SendStage:
                 n.message_id = channel.new_id()
             draft, to, message_id = draft_of(n, parent_mid), list(n.to), n.message_id
             attempt = n.send_attempts
+            outgoing = outgoing_of(s, n, ctx.settings)
         try:
             result = ctx.services.run(
-                channel.deliver(draft, to=to, message_id=message_id), timeout=SEND_TIMEOUT
+                channel.deliver(draft, to=to, message_id=message_id, outgoing=outgoing),
+                timeout=SEND_TIMEOUT,
             )
         except SendError as exc:
-            _failed(ctx, notice_id, exc, attempt)
+            kept = keep_artifacts(ctx, notice_id, getattr(exc, "artifacts", ()), "failed")
+            _failed(ctx, notice_id, exc, attempt, kept)
             return
+        kept = keep_artifacts(ctx, notice_id, result.artifacts, "sent")
         with ctx.db.session() as s:
             n = s.get(Notice, notice_id)
             if n is None:
@@ -125,6 +137,11 @@ class SendStage:
             n.sent_at = utcnow()
             n.send_state, n.send_error, n.error, n.next_attempt_at = "done", None, None, None
             n.send_changed_at = utcnow()
+            if result.receipt or kept:
+                n.detail = {
+                    **(n.detail or {}),
+                    n.channel: {**dict(result.receipt), "evidence_key": kept},
+                }
             record(
                 s,
                 Event(
@@ -138,16 +155,73 @@ class SendStage:
                         "to": list(result.accepted),
                         "refused": list(result.refused),
                         "attempt": attempt,
+                        "receipt": dict(result.receipt),
+                        "evidence_key": kept,
                     },
                 ),
             )
 
 
-def _failed(ctx: StageContext, notice_id: int, exc: SendError, attempt: int) -> None:
+def outgoing_of(s: Any, n: Notice, settings: Settings) -> Outgoing:
+    rows = s.execute(
+        select(Detection.page_url, Detection.media_url)
+        .join(notice_detections, notice_detections.c.detection_id == Detection.id)
+        .where(notice_detections.c.notice_id == n.id)
+        .order_by(Detection.id)
+    ).all()
+    return Outgoing(
+        site=n.site,
+        page_urls=tuple(dict.fromkeys(p for p, _ in rows if p)),
+        media_urls=tuple(dict.fromkeys(m for _, m in rows if m)),
+        center_name=settings.center_name,
+        center_email=settings.center_email,
+        center_phone=settings.center_phone,
+        center_address=settings.center_address,
+    )
+
+
+def keep_artifacts(
+    ctx: StageContext, notice_id: int, artifacts: Sequence[Attachment], outcome: str
+) -> str | None:
+    """A channel's files (a form's screenshots) as one evidence item; returns its key."""
+    if not artifacts:
+        return None
+    ev = ctx.services.evidence
+    key = f"notice-{notice_id}-{secrets.token_hex(4)}"
+    manifest = Manifest(
+        evidence_key=key,
+        page_url=f"notice:{notice_id}",
+        final_url=f"notice:{notice_id}",
+        captured_at=datetime.now(UTC),
+        timezone=ev.timezone,
+        capture={"kind": "notice-delivery", "outcome": outcome},
+    )
+    rec = EvidenceRecord(ev.store, manifest, vault=ev.vault, signer=ev.signer)
+    for item in artifacts:
+        rec.add(item.filename, "screenshot", item.media_type, item.content)
+    rec.commit(action=f"notice.delivery.{outcome}", actor=ACTOR, tsa=ev.tsa)
+    return key
+
+
+def _failed(
+    ctx: StageContext, notice_id: int, exc: SendError, attempt: int, kept: str | None = None
+) -> None:
     with ctx.db.session() as s:
         n = s.get(Notice, notice_id)
         if n is None:
             return
+        handed = getattr(exc, "values", None)
+        if handed is not None or kept:
+            n.detail = {
+                **(n.detail or {}),
+                n.channel: {
+                    "state": "needs_officer" if handed is not None else "failed",
+                    "reason": getattr(exc, "reason", str(exc))[:500],
+                    "url": getattr(exc, "url", None),
+                    "values": handed or [],
+                    "evidence_key": kept,
+                },
+            }
         if n.status == "approved":
             n.status = transition(n.status, "failed").value
         n.error = n.send_error = str(exc)[:2000]

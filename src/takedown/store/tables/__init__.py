@@ -13,6 +13,7 @@ from takedown.store.tables.cases import Case, CaseFace, Reference
 from takedown.store.tables.detections import Detection
 from takedown.store.tables.evidence import Artifact, Evidence
 from takedown.store.tables.exchange import Bank, BankChange, BankEntry, IntakeLink
+from takedown.store.tables.mail import MailboxCursor, MailMessage
 from takedown.store.tables.monitoring import Media, Page, Source, page_media
 from takedown.store.tables.notices import Contact, Followup, Notice, notice_detections
 
@@ -32,6 +33,8 @@ __all__ = [
     "Heartbeat",
     "IntakeLink",
     "LoginThrottle",
+    "MailMessage",
+    "MailboxCursor",
     "Media",
     "Notice",
     "Page",

@@ -14,6 +14,7 @@ from takedown.review.charts import Bar, bar_chart
 from takedown.review.dashboard import REVEAL_GOAL, Dashboard, compute_dashboard
 from takedown.web.ui.common import language, render, secure, ui, viewer
 from takedown.web.ui.i18n import Gettext, translator
+from takedown.stats import removal_by_provider
 from takedown.web.ui.session import UiUser
 
 router = APIRouter()
@@ -52,6 +53,8 @@ def _charts(board: Dashboard, _: Gettext) -> list[tuple[str, str, str, list[Bar]
 def dashboard(request: Request, user: UiUser = Depends(viewer)) -> Response:
     _ = translator(language(request))
     board = _board(request)
+    with ui(request).rt.db.session() as s:
+        providers = removal_by_provider(s)
     empty = _("no data yet")
     charts = [
         {
@@ -119,3 +122,5 @@ def export_xlsx(request: Request, user: UiUser = Depends(viewer)) -> Response:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     )
+    with ui(request).rt.db.session() as s:
+        providers = removal_by_provider(s)

@@ -10,10 +10,11 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
 from takedown.notices.catalog import SUPPORTED_LANGUAGES
+from takedown.notices.mailbox.intake import CLASSES
 from takedown.review import notices as workflow
 from takedown.review.queue import detections_of
 from takedown.review.timeline import notice_timeline
-from takedown.store.tables import Notice
+from takedown.store.tables import MailMessage, Notice
 from takedown.web.api.paging import Order, paginate
 from takedown.web.api.queries import notices_query
 from takedown.web.ui.common import (
@@ -73,12 +74,21 @@ def editor(request: Request, notice_id: int, user: UiUser = Depends(viewer)) -> 
             raise UiDenied(404, tr(request)("Not found."))
         detections = detections_of(s, notice_id)
         steps = notice_timeline(s, notice_id)
+        mails = list(
+            s.execute(
+                select(MailMessage)
+                .where(MailMessage.notice_id == notice_id)
+                .order_by(MailMessage.received_at, MailMessage.id)
+            ).scalars()
+        )
     return render(
         request,
         "notice.html",
         notice=notice,
         detections=detections,
         steps=steps,
+        mails=mails,
+        reply_classes=[c for c in CLASSES if c != "bounce"],
         notice_languages=SUPPORTED_LANGUAGES,
     )
 
@@ -156,3 +166,31 @@ def reject(
     return _act(
         request, notice_id, lambda: workflow.reject(rt, notice_id, user.principal, reason), back
     )
+
+
+@router.post(
+    "/notices/{notice_id}/mail/{mail_id}/confirm",
+    include_in_schema=False,
+    dependencies=[Depends(csrf)],
+)
+def confirm_mail(
+    request: Request,
+    notice_id: int,
+    mail_id: int,
+    kind: str = Form("", max_length=20),
+    user: UiUser = Depends(officer),
+) -> Response:
+    """The one-click confirmation of a reply's class (or its correction)."""
+    from fastapi import HTTPException
+
+    from takedown.web.api.notices import confirm_class
+
+    try:
+        confirm_class(ui(request).rt, notice_id, mail_id, kind or None, user.principal)
+    except HTTPException as exc:
+        if exc.status_code == 404:
+            raise UiDenied(404, tr(request)("Not found.")) from exc
+        flash(request, str(exc.detail), "error")
+        return redirect(f"/notices/{notice_id}")
+    flash(request, tr(request)("Class confirmed."))
+    return redirect(f"/notices/{notice_id}")

@@ -1,0 +1,1 @@
+"""Web-form notice channel: a site's report form, driven from a declarative recipe."""
