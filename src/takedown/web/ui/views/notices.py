@@ -10,6 +10,7 @@ from fastapi.responses import Response
 from sqlalchemy import select
 
 from takedown.notices.catalog import SUPPORTED_LANGUAGES
+from takedown.notices.law import LegalCategory
 from takedown.review import notices as workflow
 from takedown.review.queue import detections_of
 from takedown.review.timeline import notice_timeline
@@ -51,6 +52,11 @@ def editor(request: Request, notice_id: int, user: UiUser = Depends(viewer)) -> 
             raise UiDenied(404, tr(request)("Not found."))
         detections = detections_of(s, notice_id)
         steps = notice_timeline(s, notice_id)
+        problems = (
+            workflow.approval_problems(ui(request).rt.settings, s, notice)
+            if notice.status == "draft"
+            else []
+        )
     return render(
         request,
         "notice.html",
@@ -58,6 +64,9 @@ def editor(request: Request, notice_id: int, user: UiUser = Depends(viewer)) -> 
         detections=detections,
         steps=steps,
         notice_languages=SUPPORTED_LANGUAGES,
+        elements=workflow.element_checklist(notice),
+        problems=problems,
+        categories=[c.value for c in LegalCategory if c is not LegalCategory.CSEM],
     )
 
 
@@ -124,3 +133,34 @@ def reject(
 ) -> Response:
     rt = ui(request).rt
     return _act(request, notice_id, lambda: workflow.reject(rt, notice_id, user.principal, reason))
+
+
+@router.post("/notices/{notice_id}/minor", include_in_schema=False, dependencies=[Depends(csrf)])
+def minor(
+    request: Request,
+    notice_id: int,
+    decision: str = Form(max_length=10),
+    user: UiUser = Depends(officer),
+) -> Response:
+    """The officer's decision on a Challenge 25 flag: confirm (minor's route) or dismiss."""
+    rt = ui(request).rt
+    return _act(
+        request,
+        notice_id,
+        lambda: workflow.decide_minor(
+            rt, notice_id, user.principal, confirmed=decision == "confirm"
+        ),
+    )
+
+
+@router.post("/notices/{notice_id}/category", include_in_schema=False, dependencies=[Depends(csrf)])
+def category(
+    request: Request,
+    notice_id: int,
+    value: str = Form(alias="category", max_length=30),
+    user: UiUser = Depends(officer),
+) -> Response:
+    rt = ui(request).rt
+    return _act(
+        request, notice_id, lambda: workflow.set_category(rt, notice_id, user.principal, value)
+    )
