@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 import tldextract
 
-from takedown.fetch.http import Fetcher
+from takedown.fetch.http import Fetcher, FetchError
+from takedown.notices.contacts.cdn import cdn_contact, detect
 from takedown.notices.contacts.model import Contact, ContactCache, ContactSet
 from takedown.notices.contacts.rdap import RdapClient, RdapError
 from takedown.notices.contacts.securitytxt import contacts_from, fetch_security_txt
@@ -110,6 +111,16 @@ async def discover_contacts(
     site_contacts, site_errors = await find_site_contacts(fetcher, page_url, max_pages=max_pages)
     contacts += site_contacts
     errors += site_errors
+
+    try:
+        response = await fetcher.get(page_url)
+    except FetchError as exc:
+        errors.append(f"cdn check {page_url}: {exc.reason}")
+    else:
+        address = host.strip("[]") if is_ip(host) else host_ip
+        found_cdn = detect(response.headers, address)
+        if found_cdn is not None:
+            contacts.append(cdn_contact(*found_cdn))
 
     found = await fetch_security_txt(fetcher, page_url)
     if found is not None:
