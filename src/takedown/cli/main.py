@@ -13,6 +13,7 @@ from takedown.cli import (
     admin,
     backup,
     configdocs,
+    contacts,
     demo,
     evidence,
     media,
@@ -40,7 +41,18 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     ctx.obj = {"home": home}
 
 
-for group in (run, pipeline, accounts, admin, media, evidence, demo, configdocs, backup):
+for group in (
+    run,
+    pipeline,
+    accounts,
+    admin,
+    media,
+    evidence,
+    demo,
+    configdocs,
+    backup,
+    contacts,
+):
     for command in group.COMMANDS:
         cli.add_command(command)
 
