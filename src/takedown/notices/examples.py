@@ -123,6 +123,14 @@ def render_docs() -> str:
         "Communications Standards Commission for deliberation and a correction (blocking) order; "
         "`pipeline.stages.draft.request_referral` is the hook the escalation policy calls after "
         "the escalation period. The referral waits for an officer like every request.",
+        "- **Contacts for every country.** The site's own address and security.txt first; the "
+        "registrar's abuse contact by RDAP where the TLD has it, else by WHOIS on port 43 "
+        "(`contacts/whois.py`: through the configured proxy, or with every resolved address "
+        "checked by the guard; IANA's referral followed once); the hosting network's by RDAP; "
+        "and a CDN or reverse proxy in front of the site (Cloudflare and others, by response "
+        "header or IP network, `contacts/cdn.py`) gets its own abuse route as well as the "
+        "origin. The bundled RDAP bootstrap is a dated partial snapshot; "
+        "`takedown contacts refresh-bootstrap` replaces it with IANA's current files.",
         "",
         "## Required elements and citations",
         "",
