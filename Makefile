@@ -33,6 +33,7 @@ lint: install
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
+	$(BIN)/python scripts/lint_catalogues.py
 
 test: lint
 	$(BIN)/pytest -q -p no:cacheprovider

@@ -235,6 +235,13 @@ class Settings(BaseSettings):
     center_email: str = "takedown@center.invalid"
     center_phone: str = ""
     center_address: str = ""
+    # The officer or office that signs deletion requests. Approval is refused (and `takedown
+    # serve` warns) until center_name, center_designation, center_email and this are set.
+    center_signer: str = ""
+    # The center's name and designation in each notice language (JSON {"ko": "...", ...}): the
+    # signature is printed in the notice's language; without an entry the name above is used.
+    center_name_translations: dict[str, str] = Field(default_factory=dict)
+    center_designation_translations: dict[str, str] = Field(default_factory=dict)
     # Force the legal basis of one jurisdiction for every request (testing, special cases).
     jurisdiction_override: str | None = None
     # Key signing review-UI cookies (default: made once and kept in the home; required in production).

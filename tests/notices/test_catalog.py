@@ -16,6 +16,7 @@ from takedown.notices.catalog import (
     choose_language,
     normalize_language,
 )
+from takedown.notices.cataloglint import lint_all, lint_catalog
 from takedown.notices.law import JURISDICTIONS
 
 TRANSLATED = [lang for lang in SUPPORTED_LANGUAGES if lang != "en"]
@@ -26,11 +27,7 @@ def _fields(text: str) -> set[str]:
 
 
 def _law_msgids() -> list[tuple[str, str]]:
-    out = []
-    for code, j in JURISDICTIONS.items():
-        out += [(code, j.legal_basis), (code, j.deadline_phrase)]
-        out += [(code, s) for s in j.extra_statements]
-    return out
+    return [(code, msgid) for code, j in JURISDICTIONS.items() for msgid in j.msgids]
 
 
 @pytest.mark.parametrize("lang", TRANSLATED)
@@ -81,3 +78,51 @@ def test_choose_language(site: str | None, preferred: tuple[str, ...], expected:
 def test_normalize_rejects_unsupported() -> None:
     assert normalize_language("pt-BR") is None
     assert normalize_language("") is None
+
+
+def test_the_catalogue_lint_passes() -> None:
+    assert [str(p) for p in lint_all()] == []
+
+
+@pytest.mark.parametrize(
+    ("lang", "msgid", "text", "reason"),
+    [
+        ("ko", "Dear {site} team,", "{site}은(는) 담당자님께", "particle template"),
+        ("ko", "On {first_sent} we asked", "{first_sent}(으)로 요청", "particle template"),
+        ("ko", "We, {center_name}, ask", "{center_name}은 요청합니다", "after a placeholder"),
+        ("ko", "in good faith", "선의로 진술합니다", "without knowledge"),
+        ("ja", "sexual images", "私的な画像", "sexual"),
+        ("ja", "Please remove it", "削除しなさい", "polite request"),
+        ("ru", "ask you", "просим вас удалить", "capitalised"),
+        ("vi", "content", "tài liệu này", "nội dung"),
+        ("es", "Dear abuse team", "Estimado equipo de abusos:", "equipo de abusos"),
+        ("es", "On {first_sent}", "El {first_snt}", "placeholders"),
+        ("es", "Page", "", "empty"),
+    ],
+)
+def test_the_lint_catches_what_the_legal_review_found(
+    lang: str, msgid: str, text: str, reason: str
+) -> None:
+    from babel.messages.catalog import Catalog
+
+    catalog = Catalog(locale=lang, domain="notices")
+    catalog.add(msgid, text)
+    problems = list(lint_catalog(catalog, "x.po", "NEEDS HUMAN REVIEW", lang))
+    assert any(reason in p.reason for p in problems), problems
+
+
+@pytest.mark.parametrize(
+    ("lang", "bad"),
+    [
+        ("ko", ["은(는)", "(으)로", "선의"]),
+        ("ja", ["私的な画像"]),
+        ("vi", ["tài liệu"]),
+        ("es", ["equipo de abusos"]),
+    ],
+)
+def test_no_catalogue_keeps_the_reviewed_mistakes(lang: str, bad: list[str]) -> None:
+    text = "".join(
+        (LOCALES_DIR / lang / "LC_MESSAGES" / f"{d}.po").read_text("utf-8")
+        for d in ("notices", "law")
+    )
+    assert not [b for b in bad if b in text]

@@ -81,11 +81,12 @@ async def _draft_for(
     language = choose_language(_site_language(page.text()), primary.languages)
     request = NoticeRequest(
         site="127.0.0.1",
-        case_ref="C-2026-0007",
+        reference="TDR-ABCD-EFGH-JKMN",
         pages=(
             ReportedPage(
                 page_url,
                 "EV-2026-000900",
+                NOW - timedelta(hours=2),
                 (ReportedFile(site.url("/m/1.jpg"), hashlib.sha256(IMAGE).hexdigest(), "c3" * 32),),
             ),
         ),

@@ -24,6 +24,7 @@ from tests.conftest import auth
 from tests.notices.conftest import Site, SmtpServer, rdap_network
 from tests.sites.media import sample_image
 from tests.support.drain import drain, poll_now
+from tests.support.identity import CENTER_IDENTITY
 from tests.support.images import jpeg
 
 CASE_NAME = "Verity Olumbro"  # a made-up label that must never appear in a notice
@@ -91,6 +92,7 @@ def rt(tmp_path: Path, sites: dict[str, Site], smtp: SmtpServer) -> Iterator[Run
             recheck_seconds=1,
             renotice_seconds=2,
             send_retry_seconds=0.1,
+            **CENTER_IDENTITY,
         )
     )
     yield r

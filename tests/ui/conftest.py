@@ -19,6 +19,7 @@ from takedown.store.tables import AuditEvent
 from takedown.web.app import create_app
 from takedown.web.ui import mount
 from takedown.web.ui.sample import Seeded, seed_sample
+from tests.support.identity import CENTER_IDENTITY
 
 # A fixed test key: evidence media are encrypted at rest, as in production.
 VAULT_KEY = base64.b64encode(bytes(range(32))).decode()
@@ -44,7 +45,11 @@ def audit_actions(rt: Runtime, action: str) -> list[AuditEvent]:
 @pytest.fixture
 def ui_settings(tmp_path: Path, database_url: str) -> Settings:
     return Settings(
-        home=tmp_path / "home", database_url=database_url, vault_key=VAULT_KEY, reveal_seconds=2
+        home=tmp_path / "home",
+        database_url=database_url,
+        vault_key=VAULT_KEY,
+        reveal_seconds=2,
+        **CENTER_IDENTITY,
     )
 
 
@@ -105,6 +110,7 @@ def seeded_proxy_app(tmp_path: Path, database_url: str) -> Iterator[FastAPI]:
         database_url=database_url,
         vault_key=VAULT_KEY,
         trusted_proxies=["10.0.0.0/8"],
+        **CENTER_IDENTITY,
     )
     rt = Runtime(settings)
     seed_sample(rt)

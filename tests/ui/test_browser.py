@@ -21,6 +21,7 @@ from takedown.web.ui import mount
 from takedown.web.ui.localserver import LocalServer
 from takedown.web.ui.sample import Seeded, seed_sample
 from tests.notices.conftest import SmtpServer
+from tests.support.identity import CENTER_IDENTITY
 from tests.ui.conftest import VAULT_KEY
 from tests.ui.test_queue import assert_blurred_thumbnail
 
@@ -58,6 +59,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         reveal_seconds=REVEAL_SECONDS,
         smtp_url=smtp.url,
         smtp_from="takedown@center.example",
+        **CENTER_IDENTITY,
     )
     rt = Runtime(settings)
     seeded = seed_sample(rt)

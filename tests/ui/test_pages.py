@@ -27,6 +27,9 @@ def test_notice_editor_shows_recipients_preview_and_timeline(
     assert 'class="mail"' in page and "photos.example" in page
     assert "approve" in page and "data-confirm" in page
     assert f'action="/notices/{seeded.notice_id}/approve"' in page  # so the check below can fail
+    # The officer sees the law's required elements, each checked, with its citation and date.
+    assert "필수 기재사항" in page and "<code>no_forward</code>" in page
+    assert 'class="present"' in page and 'class="missing"' not in page
     sent_id = seeded.other_notice_ids[-1]
     sent = client.get(f"/notices/{sent_id}").text
     assert "발송" in sent

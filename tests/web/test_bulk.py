@@ -19,6 +19,7 @@ from takedown.web.ui.sample import seed_sample
 from tests.conftest import auth
 from tests.notices.conftest import SmtpServer
 from tests.support.drain import drain
+from tests.support.identity import CENTER_IDENTITY
 from tests.ui.conftest import VAULT_KEY
 
 
@@ -31,7 +32,7 @@ def smtp() -> Iterator[SmtpServer]:
 
 
 def _copies(rt: Runtime, template_id: int, n: int, **changes: object) -> list[int]:
-    skip = {"id", "message_id", "state_changed_at"}
+    skip = {"id", "message_id", "state_changed_at", "reference"}
     with rt.db.session() as s:
         t = s.get(Notice, template_id)
         assert t is not None
@@ -48,6 +49,15 @@ def _copies(rt: Runtime, template_id: int, n: int, **changes: object) -> list[in
             copy = Notice(**{**fields, **changes})
             s.add(copy)
             s.flush()
+            # Each request has its own reference: the copy prints its own.
+            assert t.reference and copy.reference
+            copy.body = t.body.replace(t.reference, copy.reference)
+            copy.subject = t.subject.replace(t.reference, copy.reference)
+            elements = dict((t.detail or {}).get("elements") or {})
+            elements["reference"] = [
+                x.replace(t.reference, copy.reference) for x in elements.get("reference", [])
+            ]
+            copy.detail = {**(t.detail or {}), "elements": elements}
             for d in dets:
                 s.execute(insert(notice_detections).values(notice_id=copy.id, detection_id=d))
             ids.append(copy.id)
@@ -61,6 +71,7 @@ def test_bulk_approve_all_or_nothing(tmp_path: Path, database_url: str, smtp: Sm
         vault_key=VAULT_KEY,
         smtp_url=smtp.url,
         smtp_from="takedown@center.example",
+        **CENTER_IDENTITY,
     )
     rt = Runtime(settings)
     try:

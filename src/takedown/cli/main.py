@@ -14,6 +14,7 @@ from takedown.cli import (
     backup,
     cases,
     configdocs,
+    contacts,
     demo,
     evidence,
     exchange,
@@ -42,7 +43,20 @@ def cli(ctx: click.Context, home: str | None, verbose: bool) -> None:
     ctx.obj = {"home": home}
 
 
-GROUPS = (run, pipeline, accounts, admin, cases, media, evidence, demo, configdocs, backup, exchange)
+GROUPS = (
+    run,
+    pipeline,
+    accounts,
+    admin,
+    cases,
+    media,
+    evidence,
+    demo,
+    configdocs,
+    backup,
+    exchange,
+    contacts,
+)
 for group in GROUPS:
     for command in group.COMMANDS:
         cli.add_command(command)

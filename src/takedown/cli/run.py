@@ -10,6 +10,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from takedown.cli.context import runtime_from
+from takedown.notices.identity import sender_identity_problems
 from takedown.pipeline.graph import LANES
 from takedown.pipeline.roles import Workers, wait_for_signal
 from takedown.web.app import create_app
@@ -33,6 +34,9 @@ def serve_http(app: FastAPI, host: str, port: int) -> None:
 def serve(ctx: click.Context, host: str, port: int) -> None:
     """Run everything in one process: API, review UI, scheduler and workers."""
     rt = runtime_from(ctx)
+    for problem in sender_identity_problems(rt.settings):
+        # Drafts are made, but no request can be approved until the identity is set.
+        click.echo(f"warning: {problem}; deletion requests cannot be approved", err=True)
     workers = Workers(rt)
     workers.start()
     try:

@@ -221,6 +221,11 @@ class Fetcher:
     def guard(self) -> UrlGuard:
         return self._guard
 
+    @property
+    def proxy(self) -> str | None:
+        """The proxy every request goes through (WHOIS follows the same rule), or None."""
+        return self._proxy
+
     def check(self, url: str) -> None:
         """The guard check this fetcher applies (with or without proxy); raises BlockedUrl."""
         if self._proxy:

@@ -1,174 +1,204 @@
-"""Jurisdictions a deletion request can rely on: legal basis, deadline and required elements.
+"""Jurisdictions a deletion request can rely on, read from ``data/regimes.json``.
 
-The texts here are English source strings (gettext msgids, context = jurisdiction code); the
-translations live in ``locales/<lang>/LC_MESSAGES/law.po``.
+The data file is what a lawyer reviews: per jurisdiction, the elements its law requires of a
+request (each with a citation and the date the entry was written), the English texts that carry
+them (gettext msgids of the ``law`` domain, context = jurisdiction code; translations in
+``locales/<lang>/LC_MESSAGES/law.po``) and the route for an apparent minor.
 """
 
 from __future__ import annotations
 
 import enum
+import functools
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from importlib import resources
+from typing import Any
 
 
-class Element(enum.Enum):
-    """Something a notice must contain; the meta-test checks every rendered notice for each."""
+class LegalCategory(enum.Enum):
+    """The kind of material, in neutral words (never a description of the content)."""
 
-    URLS = "exact URLs of the content"
-    HASHES = "SHA-256 and PDQ of each file"
-    EVIDENCE_REF = "evidence reference"
-    LEGAL_CATEGORY = "legal category of the material"
-    LEGAL_BASIS = "legal basis"
-    CENTER_IDENTITY = "requesting body and its designation"
-    CONTACT = "sender's contact details"
-    GOOD_FAITH = "good-faith statement"
-    ACCURACY = "statement that the notice is accurate and complete"
-    EXPLANATION = "explanation of why the content is illegal"
-    DEADLINE = "deadline"
-    SIGNATURE = "signature"
+    NCII = "ncii"
+    COVERT_RECORDING = "covert_recording"
+    SYNTHETIC = "synthetic"
+    # Child sexual exploitation material: only after an officer confirmed an apparent minor.
+    CSEM = "csem"
 
 
-COMMON_ELEMENTS: frozenset[Element] = frozenset(
-    {
-        Element.URLS,
-        Element.HASHES,
-        Element.EVIDENCE_REF,
-        Element.LEGAL_CATEGORY,
-        Element.LEGAL_BASIS,
-        Element.CENTER_IDENTITY,
-        Element.CONTACT,
-        Element.GOOD_FAITH,
-        Element.DEADLINE,
-        Element.SIGNATURE,
-    }
-)
+@dataclass(frozen=True)
+class Citation:
+    key: str
+    title: str
+    provision: str
+    url: str
+    as_of: str
+
+
+@dataclass(frozen=True)
+class ElementSpec:
+    """One thing the request must contain, by name; ``carried_by`` names the parts that hold it
+    when they are not the part of the same name."""
+
+    name: str
+    requirement: str
+    citation: str
+    as_of: str
+    carried_by: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Statement:
+    element: str
+    text: str
+
+
+@dataclass(frozen=True)
+class MinorRoute:
+    deadline_phrase: str
+    hotline_name: str
+    hotline_url: str
+    citation: str
 
 
 @dataclass(frozen=True)
 class Jurisdiction:
     """One legal frame for a deletion request.
 
-    ``deadline`` is ``None`` when the law says "without delay" rather than a number of hours;
-    ``follow_up_after`` is then the time after which the request is treated as unanswered.
+    ``deadline`` is ``None`` when the law says "without delay" (or sets no removal period);
+    ``follow_up_after`` is the time after which the request is treated as unanswered.
     """
 
     code: str
     name: str
+    timezone: str
     legal_basis: str
     deadline_phrase: str
     deadline: timedelta | None
     follow_up_after: timedelta
-    required: frozenset[Element]
-    # Sentences the law asks for beyond the common ones (e.g. DSA's accuracy statement).
-    extra_statements: tuple[str, ...] = ()
+    basis_element: str
+    category_basis: Mapping[str, str]
+    statements: tuple[Statement, ...]
+    elements: tuple[ElementSpec, ...]
+    minor: MinorRoute
+    offences: Mapping[str, str]
+
+    @property
+    def required(self) -> tuple[ElementSpec, ...]:
+        """Every element the request must hold: the common ones, then this law's."""
+        return (*common_elements(), *self.elements)
+
+    @property
+    def required_names(self) -> tuple[str, ...]:
+        return tuple(e.name for e in self.required)
+
+    def basis_for(self, category: LegalCategory) -> str:
+        return self.category_basis[category.value]
+
+    @property
+    def msgids(self) -> tuple[str, ...]:
+        """Every English text of this jurisdiction (for the catalogue checks)."""
+        return (
+            self.legal_basis,
+            self.deadline_phrase,
+            self.minor.deadline_phrase,
+            *self.category_basis.values(),
+            *(s.text for s in self.statements),
+            *self.offences.values(),
+        )
 
 
-_KR = Jurisdiction(
-    code="kr",
-    name="Republic of Korea",
-    legal_basis=(
-        "This request is made under Article 22-5(1) of the Telecommunications Business Act of "
-        "the Republic of Korea and its Enforcement Decree. A provider that receives such a "
-        "request from a designated body must delete the material or block access to it without "
-        "delay; failing to do so is subject to penalties under the same Act."
-    ),
-    deadline_phrase="without delay",
-    deadline=None,
-    follow_up_after=timedelta(hours=24),
-    required=COMMON_ELEMENTS,
-)
+class LawDataError(ValueError):
+    """The regimes data file is malformed."""
 
-_US = Jurisdiction(
-    code="us",
-    name="United States",
-    legal_basis=(
-        "This is a removal request under Section 3 of the TAKE IT DOWN Act (Public Law 119-12). "
-        "A covered platform must remove the intimate visual depiction, and make reasonable "
-        "efforts to remove known identical copies, as soon as possible and no later than "
-        "48 hours after receiving a valid request."
-    ),
-    deadline_phrase="within 48 hours of receiving this request",
-    deadline=timedelta(hours=48),
-    follow_up_after=timedelta(hours=48),
-    required=COMMON_ELEMENTS,
-    extra_statements=(
-        "We act as the person's authorized representative. The signature below is our "
-        "electronic signature; the URLs and hashes above identify and locate each depiction.",
-    ),
-)
 
-_EU = Jurisdiction(
-    code="eu",
-    name="European Union",
-    legal_basis=(
-        "This is a notice under Article 16 of Regulation (EU) 2022/2065 (Digital Services Act). "
-        "Sharing intimate images of a person without that person's consent is illegal content "
-        "under the law of the Member States, including the offence set out in Article 5 of "
-        "Directive (EU) 2024/1385. A provider must process this notice in a timely, diligent, "
-        "non-arbitrary and objective manner."
-    ),
-    deadline_phrase="without undue delay",
-    deadline=None,
-    follow_up_after=timedelta(hours=48),
-    required=COMMON_ELEMENTS | {Element.ACCURACY, Element.EXPLANATION},
-    extra_statements=(
-        "Explanation of the reasons: the listed files show a person in an intimate situation "
-        "and were published without that person's consent, which makes them illegal content.",
-        "We confirm our bona fide belief that the information and allegations in this notice "
-        "are accurate and complete.",
-    ),
-)
+@functools.cache
+def _data() -> Mapping[str, Any]:
+    text = resources.files("takedown.notices").joinpath("data", "regimes.json").read_text("utf-8")
+    data = json.loads(text)
+    if not isinstance(data, dict) or "jurisdictions" not in data:
+        raise LawDataError("regimes.json: no 'jurisdictions'")
+    return data
 
-_UK = Jurisdiction(
-    code="uk",
-    name="United Kingdom",
-    legal_basis=(
-        "Sharing an intimate image of a person without consent is an offence under section 66B "
-        "of the Sexual Offences Act 2003 and priority illegal content under the Online Safety "
-        "Act 2023. Under section 10 of that Act, a service provider must swiftly take down "
-        "such content once it is made aware of it."
-    ),
-    deadline_phrase="swiftly, and within 48 hours at the latest",
-    deadline=timedelta(hours=48),
-    follow_up_after=timedelta(hours=48),
-    required=COMMON_ELEMENTS,
-)
 
-_JP = Jurisdiction(
-    code="jp",
-    name="Japan",
-    legal_basis=(
-        "This request concerns private sexual image records within the meaning of the Act on "
-        "the Prevention of Damage Caused by the Provision of Private Sexual Image Records "
-        "(Act No. 126 of 2014). Under Article 4 of that Act, a provider may take the content "
-        "down if the sender does not object within two days of being asked."
-    ),
-    deadline_phrase="within two days",
-    deadline=timedelta(days=2),
-    follow_up_after=timedelta(days=2),
-    required=COMMON_ELEMENTS,
-)
+def _element(raw: Mapping[str, Any]) -> ElementSpec:
+    return ElementSpec(
+        name=raw["name"],
+        requirement=raw["requirement"],
+        citation=raw["citation"],
+        as_of=raw["as_of"],
+        carried_by=tuple(raw.get("carried_by", ())),
+    )
 
-_INTL = Jurisdiction(
-    code="intl",
-    name="International",
-    legal_basis=(
-        "Publishing intimate images of a person without that person's consent is unlawful in "
-        "most countries and breaches the terms of service of virtually every online service. "
-        "We ask you to apply your own law and policies, and the principles of international "
-        "cooperation against image-based abuse."
-    ),
-    deadline_phrase="within 48 hours",
-    deadline=timedelta(hours=48),
-    follow_up_after=timedelta(hours=48),
-    required=COMMON_ELEMENTS,
-)
 
-JURISDICTIONS: Mapping[str, Jurisdiction] = {j.code: j for j in (_KR, _US, _EU, _UK, _JP, _INTL)}
+@functools.cache
+def common_elements() -> tuple[ElementSpec, ...]:
+    return tuple(_element(e) for e in _data()["common_elements"])
+
+
+@functools.cache
+def citations() -> Mapping[str, Citation]:
+    return {
+        key: Citation(key, c["title"], c["provision"], c.get("url", ""), c["as_of"])
+        for key, c in _data()["citations"].items()
+    }
+
+
+def _hours(value: Any) -> timedelta | None:
+    return None if value is None else timedelta(hours=float(value))
+
+
+def _jurisdiction(code: str, raw: Mapping[str, Any]) -> Jurisdiction:
+    minor = raw["minor"]
+    missing = {c.value for c in LegalCategory} - set(raw["category_basis"])
+    if missing:
+        raise LawDataError(f"regimes.json: {code} has no category_basis for {sorted(missing)}")
+    return Jurisdiction(
+        code=code,
+        name=raw["name"],
+        timezone=raw["timezone"],
+        legal_basis=raw["legal_basis"],
+        deadline_phrase=raw["deadline_phrase"],
+        deadline=_hours(raw["deadline_hours"]),
+        follow_up_after=_hours(raw["follow_up_hours"]) or timedelta(hours=48),
+        basis_element=raw["basis_element"],
+        category_basis=dict(raw["category_basis"]),
+        statements=tuple(Statement(s["element"], s["text"]) for s in raw["statements"]),
+        elements=tuple(_element(e) for e in raw["elements"]),
+        minor=MinorRoute(
+            minor["deadline_phrase"],
+            minor["hotline"]["name"],
+            minor["hotline"]["url"],
+            minor["citation"],
+        ),
+        offences=dict(raw.get("offences", {})),
+    )
+
+
+@functools.cache
+def _jurisdictions() -> Mapping[str, Jurisdiction]:
+    return {code: _jurisdiction(code, raw) for code, raw in _data()["jurisdictions"].items()}
+
+
+class _Registry(Mapping[str, Jurisdiction]):
+    """The jurisdictions, loaded on first use (never at import time)."""
+
+    def __getitem__(self, key: str) -> Jurisdiction:
+        return _jurisdictions()[key]
+
+    def __iter__(self) -> Any:
+        return iter(_jurisdictions())
+
+    def __len__(self) -> int:
+        return len(_jurisdictions())
+
+
+JURISDICTIONS: Mapping[str, Jurisdiction] = _Registry()
 
 _EU_MEMBERS = frozenset(
-    {
+    [
         "at",
         "be",
         "bg",
@@ -196,29 +226,46 @@ _EU_MEMBERS = frozenset(
         "si",
         "es",
         "se",
-    }
+    ]
 )
+_DIRECT = {"kr": "kr", "us": "us", "gb": "uk", "uk": "uk", "jp": "jp", "cn": "cn", "ru": "ru"}
+_DIRECT |= {"vn": "vn", "eu": "eu", "el": "eu"}
 
 # Internationalised ccTLDs (punycode) that stand for a country we know.
 _IDN_CCTLDS: Mapping[str, str] = {
     "xn--3e0b707e": "kr",  # 한국
-    "xn--fiqs8s": "cn",
-    "xn--p1ai": "ru",
+    "xn--fiqs8s": "cn",  # 中国
+    "xn--fiqz9s": "cn",  # 中國
+    "xn--p1ai": "ru",  # рф
+}
+
+# The site's local time zone, by country, where one zone fits (else the jurisdiction's).
+COUNTRY_TIMEZONES: Mapping[str, str] = {
+    "kr": "Asia/Seoul",
+    "jp": "Asia/Tokyo",
+    "cn": "Asia/Shanghai",
+    "vn": "Asia/Ho_Chi_Minh",
+    "uk": "Europe/London",
+    "gb": "Europe/London",
+    "de": "Europe/Berlin",
+    "fr": "Europe/Paris",
+    "es": "Europe/Madrid",
+    "it": "Europe/Rome",
+    "nl": "Europe/Amsterdam",
+    "at": "Europe/Vienna",
+    "ie": "Europe/Dublin",
+    "pl": "Europe/Warsaw",
+    "be": "Europe/Brussels",
+    "se": "Europe/Stockholm",
 }
 
 
 def country_to_jurisdiction(country: str) -> str | None:
     """Map an ISO 3166 alpha-2 code (or ccTLD) to a jurisdiction code, ``None`` if unknown."""
     cc = country.strip().lower()
-    if cc == "kr":
-        return "kr"
-    if cc == "us":
-        return "us"
-    if cc in ("gb", "uk"):
-        return "uk"
-    if cc == "jp":
-        return "jp"
-    if cc in _EU_MEMBERS or cc == "eu" or cc == "el":
+    if cc in _DIRECT:
+        return _DIRECT[cc]
+    if cc in _EU_MEMBERS:
         return "eu"
     return None
 
@@ -230,6 +277,16 @@ def cctld(host: str) -> str | None:
     if len(label) == 2 and label.isalpha():
         return label
     return None
+
+
+def site_country(host: str, registrar_country: str | None = None) -> str | None:
+    """The country a site is taken to be in: its ccTLD, else its registrar's country."""
+    return cctld(host) or (registrar_country.lower() if registrar_country else None)
+
+
+def site_timezone(host: str, jurisdiction: Jurisdiction, registrar_country: str | None) -> str:
+    country = site_country(host, registrar_country)
+    return COUNTRY_TIMEZONES.get(country or "", jurisdiction.timezone)
 
 
 def jurisdiction_for(
@@ -253,3 +310,8 @@ def jurisdiction_for(
                 f"unknown jurisdiction {override!r}; expected one of {sorted(JURISDICTIONS)}"
             ) from None
     return JURISDICTIONS["intl"]
+
+
+def eu_offence(country: str | None) -> str | None:
+    """The national offence of an EU Member State on file, or ``None`` (the officer names it)."""
+    return JURISDICTIONS["eu"].offences.get((country or "").lower())

@@ -71,7 +71,13 @@ def approve_all(
         found = {n.id: n for n in s.execute(select(Notice).where(Notice.id.in_(wanted))).scalars()}
         for nid in wanted:
             n = found.get(nid)
-            reasons = ["not found"] if n is None else precheck(s, n)
+            reasons = (
+                ["not found"]
+                if n is None
+                else list(
+                    dict.fromkeys([*precheck(s, n), *workflow.approval_problems(rt.settings, s, n)])
+                )
+            )
             if reasons:
                 problems[nid] = reasons
     if problems:

@@ -14,11 +14,13 @@ from urllib.parse import urlsplit
 
 import tldextract
 
-from takedown.fetch.http import Fetcher
+from takedown.fetch.http import Fetcher, FetchError
+from takedown.notices.contacts.cdn import cdn_contact, detect
 from takedown.notices.contacts.model import Contact, ContactCache, ContactSet
 from takedown.notices.contacts.rdap import RdapClient, RdapError
 from takedown.notices.contacts.securitytxt import contacts_from, fetch_security_txt
 from takedown.notices.contacts.site import find_site_contacts
+from takedown.notices.contacts.whois import WhoisClient, WhoisError
 
 
 @cache
@@ -55,6 +57,34 @@ async def _resolve(host: str) -> str | None:
     return str(infos[0][4][0]) if infos else None
 
 
+async def registrar_contacts(
+    domain: str, rdap: RdapClient | None, whois: WhoisClient | None
+) -> tuple[list[Contact], str | None, list[str]]:
+    """The registrar's abuse contacts of ``domain``: RDAP where the TLD has it, else WHOIS
+    (most ccTLDs this center meets, kr, jp, cn, ru, vn..., have no RDAP). Returns the contacts,
+    the registrant's or registrar's country, and the errors met."""
+    errors: list[str] = []
+    country: str | None = None
+    if rdap is not None:
+        try:
+            lookup = await rdap.domain(domain)
+        except RdapError as exc:
+            errors.append(f"rdap domain {domain}: {exc or 'no RDAP server for this TLD'}")
+        else:
+            country = lookup.registrar.country if lookup.registrar else None
+            if lookup.contacts:
+                return list(lookup.contacts), country, errors
+            errors.append(f"rdap domain {domain}: no registrar abuse contact (no RDAP service?)")
+    if whois is not None:
+        try:
+            answer = await whois.domain(domain)
+        except WhoisError as exc:
+            errors.append(f"whois {domain}: {exc}")
+        else:
+            return list(answer.contacts), country or answer.country, errors
+    return [], country, errors
+
+
 async def discover_contacts(
     fetcher: Fetcher,
     page_url: str,
@@ -64,6 +94,7 @@ async def discover_contacts(
     host_ip: str | None = None,
     resolve_network: bool = False,
     max_pages: int = 8,
+    whois: WhoisClient | None = None,
 ) -> ContactSet:
     """All contacts of the site serving ``page_url``.
 
@@ -81,20 +112,28 @@ async def discover_contacts(
     contacts += site_contacts
     errors += site_errors
 
+    try:
+        response = await fetcher.get(page_url)
+    except FetchError as exc:
+        errors.append(f"cdn check {page_url}: {exc.reason}")
+    else:
+        address = host.strip("[]") if is_ip(host) else host_ip
+        found_cdn = detect(response.headers, address)
+        if found_cdn is not None:
+            contacts.append(cdn_contact(*found_cdn))
+
     found = await fetch_security_txt(fetcher, page_url)
     if found is not None:
         doc, url = found
         contacts += contacts_from(doc, url, now)
 
+    if not is_ip(host):
+        found_reg, registrar_country, reg_errors = await registrar_contacts(
+            key, rdap, whois or WhoisClient(fetcher.guard, proxy=fetcher.proxy)
+        )
+        contacts += found_reg
+        errors += reg_errors
     if rdap is not None:
-        if not is_ip(host):
-            try:
-                lookup = await rdap.domain(key)
-            except RdapError as exc:
-                errors.append(f"rdap domain {key}: {exc}")
-            else:
-                contacts += lookup.contacts
-                registrar_country = lookup.registrar.country if lookup.registrar else None
         address = host.strip("[]") if is_ip(host) else host_ip
         if address is None and resolve_network:
             address = await _resolve(host)

@@ -8,9 +8,26 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-ContactSource = Literal["site", "security.txt", "rdap-registrar", "rdap-network"]
+ContactSource = Literal[
+    "site",
+    "security.txt",
+    "rdap-registrar",
+    "rdap-network",
+    "whois-registrar",
+    "whois-network",
+    "cdn",
+    "manual",
+]
 # The order in which contacts are tried; escalation walks it towards the end.
-SOURCE_ORDER: tuple[ContactSource, ...] = ("site", "security.txt", "rdap-network", "rdap-registrar")
+SOURCE_ORDER: tuple[ContactSource, ...] = (
+    "site",
+    "security.txt",
+    "cdn",
+    "rdap-network",
+    "whois-network",
+    "rdap-registrar",
+    "whois-registrar",
+)
 
 _EMAIL = re.compile(r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?$")
 
@@ -48,7 +65,15 @@ class ContactSet:
     @property
     def primary(self) -> Contact | None:
         """The first address to write to: the site's own, then security.txt, then RDAP."""
-        for source in ("site", "security.txt", "rdap-registrar", "rdap-network"):
+        for source in (
+            "site",
+            "security.txt",
+            "rdap-registrar",
+            "whois-registrar",
+            "rdap-network",
+            "whois-network",
+            "cdn",
+        ):
             for contact in self.contacts:
                 if contact.source == source:
                     return contact

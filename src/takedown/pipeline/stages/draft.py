@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from takedown.audit import Event, record
@@ -20,18 +20,27 @@ from takedown.notices.compose import (
     ReportedPage,
     compose_escalation,
     compose_notice,
+    compose_referral,
     compose_reminder,
 )
 from takedown.notices.contacts.discover import discover_contacts
 from takedown.notices.contacts.model import Contact as FoundContact
 from takedown.notices.contacts.model import ContactSet
-from takedown.notices.law import jurisdiction_for
+from takedown.notices.law import (
+    JURISDICTIONS,
+    LegalCategory,
+    jurisdiction_for,
+    site_country,
+    site_timezone,
+)
+from takedown.notices.minor import hotline_for, possible_minor
 from takedown.pipeline import contacts as contact_cache
 from takedown.pipeline.context import StageContext
 from takedown.pipeline.detections import first_pdq
 from takedown.pipeline.graph import Work
 from takedown.store.base import utcnow
 from takedown.store.tables import Detection, Evidence, Media, Notice, Page, notice_detections
+from takedown.store.tables.notices import Followup
 
 if TYPE_CHECKING:
     from takedown.pipeline.runtime import Runtime
@@ -61,6 +70,30 @@ def request_draft(s: Session, case_id: int, site: str) -> Notice | None:
         notice.draft_changed_at = utcnow()
         return notice
     return None
+
+
+def request_referral(s: Session, root: Notice, kcsc_address: str = "") -> Notice:
+    """The hook for the escalation policy (``notices.escalation``'s ``referral`` step): a draft
+    referral to the Korea Communications Standards Commission covering the root request's
+    detections, for an officer to approve. Drafted by this stage like any other notice."""
+    referral = Notice(
+        case_id=root.case_id,
+        site=root.site,
+        kind="referral",
+        parent_id=root.id,
+        status="draft",
+        draft_state="pending",
+        to=[kcsc_address] if kcsc_address else [],
+        language="ko",
+    )
+    s.add(referral)
+    s.flush()
+    for det_id in s.execute(
+        select(notice_detections.c.detection_id).where(notice_detections.c.notice_id == root.id)
+    ).scalars():
+        s.execute(insert(notice_detections).values(notice_id=referral.id, detection_id=det_id))
+    record(s, Event("notice.create", ACTOR, "notice", referral.id, {"kind": "referral"}))
+    return referral
 
 
 def _claim_detections(s: Session, notice: Notice) -> list[Detection]:
@@ -100,23 +133,53 @@ def _claim_detections(s: Session, notice: Notice) -> list[Detection]:
 
 
 def reported_pages(s: Session, detections: list[Detection]) -> tuple[ReportedPage, ...]:
-    pages: dict[int, tuple[str, str, list[ReportedFile]]] = {}
+    """The pages to report, each with its evidence's own key and capture time; a page whose
+    capture failed says so, with the time its content was first seen (never "preserved")."""
+    pages: dict[int, dict[str, Any]] = {}
     for det in detections:
         page = s.get(Page, det.page_id)
         if page is None:
             continue
-        ev_ref = "pending"
-        if det.evidence_id is not None:
-            ev = s.get(Evidence, det.evidence_id)
-            ev_ref = ev.key if ev is not None else ev_ref
-        url, ref, files = pages.setdefault(page.id, (page.url, ev_ref, []))
-        if ref == "pending" and ev_ref != "pending":
-            pages[page.id] = (url, ev_ref, files)
+        entry = pages.setdefault(
+            page.id,
+            {"url": page.url, "ref": None, "at": None, "seen": det.first_seen_at, "files": []},
+        )
+        entry["seen"] = min(entry["seen"], det.first_seen_at)
+        ev = s.get(Evidence, det.evidence_id) if det.evidence_id is not None else None
+        if (
+            ev is not None
+            and ev.state == "captured"
+            and ev.captured_at is not None
+            and entry["ref"] is None
+        ):
+            entry["ref"], entry["at"] = ev.key, ev.captured_at
         media = s.get(Media, det.media_id) if det.media_id else None
+        files: list[ReportedFile] = entry["files"]
         if media is not None and media.sha256 and all(f.url != media.url for f in files):
             pdq = first_pdq(media.hashes or {})
             files.append(ReportedFile(url=media.url, sha256=media.sha256, pdq=pdq))
-    return tuple(ReportedPage(url=u, evidence_ref=r, files=tuple(f)) for u, r, f in pages.values())
+    return tuple(
+        ReportedPage(
+            url=e["url"],
+            evidence_ref=e["ref"],
+            captured_at=e["at"],
+            files=tuple(e["files"]),
+            seen_at=e["seen"],
+        )
+        for e in pages.values()
+    )
+
+
+def category_of(notice: Notice) -> LegalCategory:
+    """The officer's choice; a confirmed minor always takes the exploitation-material route."""
+    detail = notice.detail or {}
+    if detail.get("minor") == "confirmed":
+        return LegalCategory.CSEM
+    try:
+        category = LegalCategory(detail.get("category", LegalCategory.NCII.value))
+    except ValueError:
+        category = LegalCategory.NCII
+    return LegalCategory.NCII if category is LegalCategory.CSEM else category
 
 
 def build_request(
@@ -126,6 +189,7 @@ def build_request(
     detections: list[Detection],
     contacts: ContactSet,
     language: str | None = None,
+    recipient: FoundContact | None = None,
 ) -> NoticeRequest:
     pages = reported_pages(s, detections)
     first_page = s.get(Page, detections[0].page_id) if detections else None
@@ -139,17 +203,52 @@ def build_request(
     lang = language or choose_language(
         first_page.language if first_page else None, primary.languages if primary else ()
     )
+    if notice.kind == "referral":  # to the Korean regulator, in Korean, under Korean law
+        jurisdiction, lang = JURISDICTIONS["kr"], language or "ko"
+    reference = printed_reference(s, notice)
+    if not reference:
+        raise ValueError("the notice has no reference")
     return NoticeRequest(
         site=notice.site,
-        case_ref=f"CASE-{notice.case_id:06d}",
+        reference=reference,
         pages=pages,
         center=Center.from_settings(settings),
         jurisdiction=jurisdiction,
         language=lang,
         now=utcnow(),
-        recipient=primary,
-        signer=settings.center_name,
+        category=category_of(notice),
+        recipient=recipient or _recipient_of(notice, contacts),
+        site_timezone=site_timezone(host, jurisdiction, contacts.registrar_country),
+        country=site_country(host, contacts.registrar_country),
     )
+
+
+def _recipient_of(notice: Notice, contacts: ContactSet) -> FoundContact | None:
+    """Whom the body names: the address the notice goes to (the officer's choice stands)."""
+    to = list(notice.to or [])
+    if not to:
+        return contacts.primary
+    for contact in contacts.contacts:
+        if contact.address == to[0]:
+            return contact
+    return FoundContact(to[0], "manual", "review")
+
+
+def _minor_flag(s: Session, notice: Notice, detections: list[Detection]) -> None:
+    """Challenge 25: a possible minor waits for an officer's decision (never decided here)."""
+    detail = dict(notice.detail or {})
+    if detail.get("minor") in ("confirmed", "dismissed"):
+        return
+    media_ids = [d.media_id for d in detections if d.media_id]
+    reports = [
+        m.triage or {}
+        for m in (
+            s.execute(select(Media).where(Media.id.in_(media_ids))).scalars() if media_ids else ()
+        )
+    ]
+    if possible_minor(reports):
+        detail["minor"] = "possible"
+        notice.detail = detail
 
 
 def apply(
@@ -171,6 +270,13 @@ def apply(
     notice.language = draft.language
     notice.legal_basis = draft.legal_basis
     notice.jurisdiction = draft.jurisdiction
+    detail = dict(notice.detail or {})
+    detail["elements"] = {k: list(v) for k, v in draft.elements.items()}
+    detail["deadline"] = draft.deadline.isoformat() if draft.deadline else None
+    if detail.get("minor") == "confirmed":
+        hotline = hotline_for(jurisdiction_for("", override=draft.jurisdiction))
+        detail["hotline"] = {"name": hotline.name, "url": hotline.url}
+    notice.detail = detail
 
 
 class DraftStage:
@@ -230,10 +336,14 @@ def draft(ctx: StageContext, notice_id: int) -> None:
         if not dets:
             _nothing_to_report(s, notice)
             return
-        req = build_request(ctx.settings, s, notice, dets, contacts)
+        _minor_flag(s, notice, dets)
+        chosen = _escalation_recipients(notice, contacts)
+        req = build_request(
+            ctx.settings, s, notice, dets, contacts, recipient=chosen[0] if chosen else None
+        )
         composed = _compose(s, notice, req)
         preset = list(notice.to or [])
-        apply(notice, composed, contacts, _escalation_recipients(notice, contacts))
+        apply(notice, composed, contacts, chosen)
         if notice.kind != "initial" and preset:
             # A reminder goes to the same people; an escalation to the one chosen.
             notice.to = preset
@@ -270,6 +380,11 @@ def _covered(s: Session, notice: Notice) -> list[Detection]:
     )
 
 
+def printed_reference(s: Session, notice: Notice) -> str | None:
+    """The reference a notice prints: its own, or for a reminder the first request's."""
+    return (_root(s, notice) if notice.kind == "reminder" else notice).reference
+
+
 def _root(s: Session, notice: Notice) -> Notice:
     root = notice
     while root.parent_id is not None:
@@ -289,20 +404,57 @@ def _compose(s: Session, notice: Notice, req: NoticeRequest) -> DraftNotice:
         return compose_reminder(
             req, first_sent_at=first_sent, first_message_id=root.message_id or ""
         )
+    if notice.kind == "referral":
+        ids = [d.id for d in _covered(s, notice)]
+        last = s.execute(
+            select(func.max(Followup.checked_at)).where(Followup.detection_id.in_(ids))
+        ).scalar()
+        return compose_referral(req, first_sent_at=first_sent, last_checked_at=last or utcnow())
     role: Any = notice.escalation_role or "registrar"
     return compose_escalation(
         req, role=role, first_sent_at=first_sent, first_message_id=root.message_id
     )
 
 
+_ROLE_SOURCES: dict[str, tuple[str, ...]] = {
+    "host": ("rdap-network", "whois-network"),
+    "network": ("rdap-network", "whois-network"),
+    "cdn": ("cdn",),
+    "registrar": ("rdap-registrar", "whois-registrar"),
+}
+
+
 def _escalation_recipients(notice: Notice, contacts: ContactSet) -> list[FoundContact] | None:
+    """The escalation's own recipient, by its role; ``None`` keeps the preset one."""
     if notice.kind != "escalation":
         return None
-    for source in ("rdap-network", "rdap-registrar"):
-        found = list(contacts.by_source(source))
+    role = notice.escalation_role or "registrar"
+    sources = _ROLE_SOURCES.get(role, ("rdap-network", "rdap-registrar"))
+    for source in sources:
+        found = [c for c in contacts.contacts if c.source == source]
         if found and found[0].address not in (notice.to or []):
             return found[:1]
+    preset = list(notice.to or [])
+    for contact in contacts.contacts:
+        if preset and contact.address == preset[0]:
+            return [contact]
     return None
+
+
+def compose_with(settings: Settings, s: Session, notice: Notice, recipient: FoundContact) -> None:
+    """Compose a notice's draft with a known recipient and no lookup (sample data, imports)."""
+    dets = _covered(s, notice)
+    if not dets:
+        raise ValueError("the notice covers no detection")
+    known = tuple(
+        FoundContact(r["address"], r["source"], r.get("source_url") or "")
+        for r in notice.recipients or ()
+        if r.get("address") != recipient.address
+    )
+    contacts = ContactSet(domain=notice.site, contacts=(recipient, *known))
+    req = build_request(settings, s, notice, dets, contacts, recipient=recipient)
+    apply(notice, _compose(s, notice, req), contacts, [recipient])
+    notice.drafted_at = notice.drafted_at or utcnow()
 
 
 def contacts_for(rt: Runtime, notice_id: int) -> ContactSet:

@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from takedown.notices.reference import new_reference
 from takedown.store.base import Base, utcnow
 
 notice_detections = Table(
@@ -48,6 +49,10 @@ class Notice(Base):
         ForeignKey("cases.id", ondelete="CASCADE"), index=True, default=None
     )
     site: Mapped[str] = mapped_column(String(255), index=True)
+    # This request's own random reference, printed instead of any case number (migration 0012).
+    reference: Mapped[str | None] = mapped_column(
+        String(32), unique=True, index=True, default=new_reference
+    )
     kind: Mapped[str] = mapped_column(String(20), default="initial")  # initial|reminder|escalation
     parent_id: Mapped[int | None] = mapped_column(
         ForeignKey("notices.id", ondelete="SET NULL"), default=None

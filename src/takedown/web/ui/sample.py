@@ -18,12 +18,15 @@ from argon2 import PasswordHasher
 from PIL import Image, ImageDraw
 
 from takedown.audit import Event, record
+from takedown.config import Settings
 from takedown.evidence.derivatives import blurred_thumbnail
 from takedown.evidence.manifest import Manifest
 from takedown.evidence.record import EvidenceRecord
 from takedown.matching.hashes import PdqVariant, ReferenceHashes
+from takedown.notices.contacts.model import Contact
 from takedown.pipeline import evidence
 from takedown.pipeline.runtime import Runtime
+from takedown.pipeline.stages.draft import compose_with
 from takedown.store.tables import (
     Artifact,
     Case,
@@ -185,6 +188,7 @@ def _notice(
     status: str = "draft",
     language: str = "en",
     keyword: str = "",
+    settings: Settings | None = None,
 ) -> Notice:
     address = f"abuse@{site}"
     n = Notice(
@@ -216,6 +220,11 @@ def _notice(
     s.flush()
     for det_id in detections:
         s.execute(notice_detections.insert().values(notice_id=n.id, detection_id=det_id))
+    if settings is not None:
+        # The real template, so that the sample draft holds every element its law requires.
+        compose_with(
+            settings, s, n, Contact(address, "site", f"https://{site}/contact", languages=("en",))
+        )
     record(s, Event("notice.create", "sample", "notice", n.id, {"site": site}))
     return n
 
@@ -317,6 +326,7 @@ def seed_sample(rt: Runtime, *, now: datetime | None = None) -> Seeded:
             detections=det_ids,
             created=now - timedelta(hours=1),
             keyword="bluefinch",
+            settings=rt.settings,
         )
         others = _history(s, case_id, page.id, now)
         return Seeded(

@@ -9,8 +9,11 @@ from dataclasses import replace
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
 
+from sqlalchemy import select
+
 from takedown.notices.catalog import SUPPORTED_LANGUAGES
 from takedown.notices.mailbox.intake import CLASSES
+from takedown.notices.law import LegalCategory
 from takedown.review import notices as workflow
 from takedown.review.queue import detections_of
 from takedown.review.timeline import notice_timeline
@@ -81,6 +84,11 @@ def editor(request: Request, notice_id: int, user: UiUser = Depends(viewer)) -> 
                 .order_by(MailMessage.received_at, MailMessage.id)
             ).scalars()
         )
+        problems = (
+            workflow.approval_problems(ui(request).rt.settings, s, notice)
+            if notice.status == "draft"
+            else []
+        )
     return render(
         request,
         "notice.html",
@@ -90,6 +98,9 @@ def editor(request: Request, notice_id: int, user: UiUser = Depends(viewer)) -> 
         mails=mails,
         reply_classes=[c for c in CLASSES if c != "bounce"],
         notice_languages=SUPPORTED_LANGUAGES,
+        elements=workflow.element_checklist(notice),
+        problems=problems,
+        categories=[c.value for c in LegalCategory if c is not LegalCategory.CSEM],
     )
 
 
@@ -194,3 +205,34 @@ def confirm_mail(
         return redirect(f"/notices/{notice_id}")
     flash(request, tr(request)("Class confirmed."))
     return redirect(f"/notices/{notice_id}")
+
+
+@router.post("/notices/{notice_id}/minor", include_in_schema=False, dependencies=[Depends(csrf)])
+def minor(
+    request: Request,
+    notice_id: int,
+    decision: str = Form(max_length=10),
+    user: UiUser = Depends(officer),
+) -> Response:
+    """The officer's decision on a Challenge 25 flag: confirm (minor's route) or dismiss."""
+    rt = ui(request).rt
+    return _act(
+        request,
+        notice_id,
+        lambda: workflow.decide_minor(
+            rt, notice_id, user.principal, confirmed=decision == "confirm"
+        ),
+    )
+
+
+@router.post("/notices/{notice_id}/category", include_in_schema=False, dependencies=[Depends(csrf)])
+def category(
+    request: Request,
+    notice_id: int,
+    value: str = Form(alias="category", max_length=30),
+    user: UiUser = Depends(officer),
+) -> Response:
+    rt = ui(request).rt
+    return _act(
+        request, notice_id, lambda: workflow.set_category(rt, notice_id, user.principal, value)
+    )
