@@ -234,6 +234,10 @@ class GuardProxy:
                 upstream_writer.write(
                     _origin_form(method, target, version, rest, absolute=forward, auth=self._auth)
                 )
+                # A form's body (a login POST) goes before the answer is awaited.
+                length = _request_body_length(rest)
+                if length:
+                    upstream_writer.write(await reader.readexactly(length))
                 await upstream_writer.drain()
                 # One request per client connection: the next one may be for another host.
                 await _relay_head(upstream_reader, writer)
@@ -342,6 +346,18 @@ def _origin_form(
         lines.append(auth)
     head = f"{method} {path} {version}".encode("latin-1")
     return b"\r\n".join([head, *lines]) + b"\r\n\r\n"
+
+
+MAX_REQUEST_BODY = 1 << 20
+
+
+def _request_body_length(rest: bytes) -> int:
+    """The Content-Length of a request head (bounded); 0 when none or unreadable."""
+    for line in rest.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length" and value.strip().isdigit():
+            return min(int(value.strip()), MAX_REQUEST_BODY)
+    return 0
 
 
 async def _relay_head(upstream: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -43,6 +43,13 @@ class Source(WorkItem, Base):
     last_error: Mapped[str | None] = mapped_column(String(2000), default=None)
     next_poll_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     polls: Mapped[int] = mapped_column(default=0)
+    # Per-source overrides: proxy, user_agent, locale, rate, steps, logged_out (migration 0014).
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Login or gate steps: polled in the browser lane, which can run them.
+    gated: Mapped[bool] = mapped_column(default=False)
+    # Vault-sealed JSON (base64): credentials the steps fill in, and the session's cookies.
+    secrets_sealed: Mapped[str | None] = mapped_column(Text, default=None)
+    cookies_sealed: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Page(Base):
