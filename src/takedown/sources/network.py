@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import replace
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from takedown.fetch.guard import UrlGuard
 from takedown.fetch.http import Fetcher, FetchError, FetchLimits, FetchResponse, Kind
@@ -41,7 +41,20 @@ def check_proxy(proxy: str) -> str:
     parts = urlsplit(proxy)
     if parts.scheme not in PROXY_SCHEMES or not parts.hostname:
         raise ValueError(f"proxy must be {', '.join(p + '://' for p in PROXY_SCHEMES)}host:port")
+    if parts.username or parts.password:
+        raise ValueError("proxy credentials go in the secrets proxy_user and proxy_password")
     return proxy
+
+
+def with_proxy_credentials(proxy: str | None, secrets: Mapping[str, str]) -> str | None:
+    """The proxy URL with the user and password from the source's secrets, if any."""
+    user = secrets.get("proxy_user")
+    if not proxy or not user:
+        return proxy
+    parts = urlsplit(proxy)
+    password = secrets.get("proxy_password", "")
+    auth = quote(user, safe="") + (":" + quote(password, safe="") if password else "")
+    return parts._replace(netloc=f"{auth}@{parts.netloc}").geturl()
 
 
 def needs_own_fetcher(spec: SourceSpec, global_proxy: str | None) -> bool:
