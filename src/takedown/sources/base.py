@@ -191,6 +191,8 @@ class PollContext:
     page_budget: int = 50
     max_listing_pages: int = 5
     now: Callable[[], datetime] = _utcnow
+    # The source's vault secrets (an API key for a search source); never logged.
+    secrets: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

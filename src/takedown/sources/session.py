@@ -142,6 +142,20 @@ class PollSession:
                 self.state.validators[url] = fresh
         return response
 
+    async def fetch_api(self, url: str, headers: dict[str, str]) -> FetchResponse | None:
+        """GET an API answer (JSON) with ``headers``; None when it failed (recorded)."""
+        self.requests += 1
+        try:
+            response = await self.ctx.fetcher.get(url, kind="text", headers=headers)
+        except FetchError as exc:
+            self.fail(url, exc.reason, permanent=exc.reason.startswith("blocked"))
+            return None
+        if not response.ok:
+            self.fail(url, f"HTTP {response.status}")
+            return None
+        self.state.failures.pop(url, None)
+        return response
+
     async def fetch_page(self, url: str, *, index: bool = False) -> FetchedPage | None:
         """One HTML page over HTTP or the renderer, counted against the page budget."""
         if self.budget <= 0:

@@ -155,6 +155,7 @@ class PollStage:
                 renderer=renderer,
                 keywords=matcher,
                 page_budget=settings.poll_page_budget,
+                secrets=loaded.secrets,
             )
             if not spec.steps:
                 session = SessionFetcher(fetcher, spec, loaded.jar)
