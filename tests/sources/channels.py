@@ -120,7 +120,7 @@ class SearchApi:
             return Reply(body=b"<html>rate limited</html>", content_type="text/html")
         if self.mode == "error":
             return Reply(503, b'{"error": "overloaded"}', "application/json")
-        urls = self.results_for(query) + ["http://10.0.0.9/private", "javascript:alert(1)"]
+        urls = [*self.results_for(query), "http://10.0.0.9/private", "javascript:alert(1)"]
         if request.path == "/searx":
             data: dict[str, object] = {
                 "query": query,

@@ -13,7 +13,7 @@ from takedown.fetch.http import Fetcher
 from takedown.sources import PollContext, PollResult, SourceSpec, SourceState, get_source
 from takedown.sources.telegram import parse_channel_page
 from tests.sites.server import ServerThread
-from tests.sources.channels import CHANNEL, PER_PAGE, SearchApi, TelegramChannel
+from tests.sources.channels import CHANNEL, SearchApi, TelegramChannel
 from tests.sources.conftest import LIMITS
 
 
