@@ -87,3 +87,41 @@ def test_bad_steps_proxies_and_templates_are_refused(
         assert r.status_code == 422 and word in r.text, (extra, r.text)
     ok = {**base, "kind": "telegram", "url": "https://t.me/s/zorblatchannel"}
     assert client.post("/api/v1/sources", json=ok, headers=h).status_code == 201
+
+
+def test_an_officer_sees_and_prunes_a_cases_variants(
+    client: TestClient, tokens: dict[str, str], runtime: Runtime
+) -> None:
+    h = auth(tokens["officer"])
+    case = client.post(
+        "/api/v1/cases", json={"name": "case 9", "keywords": ["zorblat", "홍길동"]}, headers=h
+    ).json()
+    listing = client.get(f"/api/v1/cases/{case['id']}/variants", headers=auth(tokens["viewer"]))
+    assert listing.status_code == 200, listing.text
+    by_keyword = {k["keyword"]: k["variants"] for k in listing.json()["keywords"]}
+    korean = {v["kind"]: v for v in by_keyword["홍길동"]}
+    assert korean["romanised"]["text"] == "honggildong" and korean["choseong"]["searched"]
+    assert not any(v["pruned"] for v in by_keyword["zorblat"])
+    r = client.put(
+        f"/api/v1/cases/{case['id']}/variants/pruned",
+        json={"pruned": ["zorblats", "zorblat", "ghdrlfehd"]},
+        headers=h,
+    )
+    assert r.status_code == 200, r.text
+    assert r.json()["pruned"] == ["zorblats", "ghdrlfehd"]  # a keyword itself stays
+    pruned = {v["text"] for k in r.json()["keywords"] for v in k["variants"] if v["pruned"]}
+    assert pruned == {"zorblats", "ghdrlfehd"}
+    # The poll stage's matcher leaves them out.
+    from takedown.pipeline.stages.poll import case_keywords
+
+    matcher = case_keywords(runtime.db, []).matcher
+    assert matcher is not None
+    assert [h.keyword for h in matcher.find("zorblat and ghdrlfehd and zorblats")] == ["zorblat"]
+    assert (
+        client.put(
+            f"/api/v1/cases/{case['id']}/variants/pruned",
+            json={"pruned": []},
+            headers=auth(tokens["viewer"]),
+        ).status_code
+        == 403
+    )

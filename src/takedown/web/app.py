@@ -23,6 +23,7 @@ from takedown.web.api import (
     references,
     sources,
     stats,
+    variants,
 )
 from takedown.web.deps import viewer
 from takedown.web.headers import SecurityHeaders
@@ -39,6 +40,7 @@ ROUTERS = [
     notices.router,
     match.router,
     stats.router,
+    variants.router,
 ]
 
 

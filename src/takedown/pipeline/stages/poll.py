@@ -45,20 +45,27 @@ COOKIES = "cookies"
 def case_keywords(db: Database, extra: list[str]) -> CaseKeywords:
     """Every case's keywords (and the source's own, which belong to no case)."""
     owners: dict[str, set[int | None]] = {}
+    pruned: set[str] = set()
     with db.session() as s:
-        for case_id, words in s.execute(select(Case.id, Case.keywords)):
+        rows = s.execute(select(Case.id, Case.keywords, Case.pruned_variants))
+        for case_id, words, case_pruned in rows:
             for w in words or []:
                 owners.setdefault(" ".join(str(w).split()), set()).add(case_id)
+            pruned.update(str(text) for text in case_pruned or [])
     for w in extra:
         owners.setdefault(" ".join(w.split()), set()).add(None)
     owners.pop("", None)
-    return CaseKeywords(_matcher(tuple(sorted(owners))) if owners else None, owners)
+    matcher = _matcher(tuple(sorted(owners)), tuple(sorted(pruned))) if owners else None
+    return CaseKeywords(matcher, owners)
 
 
 @lru_cache(maxsize=32)
-def _matcher(words: tuple[str, ...]) -> KeywordMatcher:
-    """Variants are generated once per set of keywords, not at every poll (read-only after)."""
-    return KeywordMatcher(list(words))
+def _matcher(words: tuple[str, ...], pruned: tuple[str, ...] = ()) -> KeywordMatcher:
+    """Variants are generated once per set of keywords, not at every poll (read-only after).
+
+    One automaton holds every case's keywords; a variant pruned in any case is left out.
+    """
+    return KeywordMatcher(list(words), pruned=pruned)
 
 
 class PollStage:

@@ -1,4 +1,5 @@
-"""source sessions and network settings: browser steps, sealed secrets and cookies
+"""source sessions and network settings: browser steps, sealed secrets and cookies; pruned
+keyword variants
 
 Revision ID: 0014
 Revises: 0008
@@ -26,9 +27,16 @@ def upgrade() -> None:
         # Vault-sealed (AES-GCM, base64): the credentials the steps use, and the session cookies.
         batch_op.add_column(sa.Column("secrets_sealed", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("cookies_sealed", sa.Text(), nullable=True))
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        # Keyword variants the officer pruned: neither matched nor searched for.
+        batch_op.add_column(
+            sa.Column("pruned_variants", sa.JSON(), nullable=False, server_default="[]")
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("cases", schema=None) as batch_op:
+        batch_op.drop_column("pruned_variants")
     with op.batch_alter_table("sources", schema=None) as batch_op:
         batch_op.drop_column("cookies_sealed")
         batch_op.drop_column("secrets_sealed")
