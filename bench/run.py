@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["matching", "pipeline", "monitoring", "notices", "triage"]
+ORDER = ["matching", "pipeline", "monitoring", "keywords", "notices", "triage"]
 
 
 def main() -> int:

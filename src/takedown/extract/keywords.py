@@ -38,6 +38,10 @@ __all__ = [
 ]
 
 
+# Shortest folded Latin (Cyrillic, ...) pattern matched in the fuzzy view; shorter: exact only.
+MIN_FUZZY = 5
+
+
 @dataclass(frozen=True)
 class KeywordHit:
     """A keyword found in a text: ``text[start:end] == matched``."""
@@ -111,7 +115,7 @@ class KeywordMatcher:
             for variant in chosen:
                 exact = exact_view(variant.text).text
                 if exact:
-                    fuzzy = fuzzy_view(variant.text).text
+                    fuzzy = _fuzzy_form(exact, variant.kind)
                     self._patterns.append(_Pattern(keyword, variant, exact, fuzzy))
         self._exact = _automaton((p.exact, i) for i, p in enumerate(self._patterns))
         self._fuzzy = _automaton((p.fuzzy, i) for i, p in enumerate(self._patterns))
@@ -145,8 +149,10 @@ class KeywordMatcher:
                 continue
             for end, owners in automaton.iter(view.text):
                 for index in owners:
-                    length = len(getattr(self._patterns[index], attr))
-                    start, stop = view.span(end - length + 1, end + 1)
+                    first = end - len(getattr(self._patterns[index], attr)) + 1
+                    if not _aligned(view, first, end + 1):
+                        continue
+                    start, stop = view.span(first, end + 1)
                     if _bounded(text, start, stop):
                         candidates.append((phase, index, start, stop))
         # The order the per-pattern loop finds them in: exact before fuzzy, pattern by pattern.
@@ -192,11 +198,34 @@ def _occurrences(view: View, needle: str, original: str) -> list[tuple[int, int]
         return spans
     position = view.text.find(needle)
     while position >= 0:
-        start, end = view.span(position, position + len(needle))
-        if _bounded(original, start, end):
-            spans.append((start, end))
+        if _aligned(view, position, position + len(needle)):
+            start, end = view.span(position, position + len(needle))
+            if _bounded(original, start, end):
+                spans.append((start, end))
         position = view.text.find(needle, position + 1)
     return spans
+
+
+def _aligned(view: View, start: int, end: int) -> bool:
+    """The view span covers whole original characters (never half a Hangul syllable)."""
+    starts = view.starts
+    if start > 0 and starts[start - 1] == starts[start]:
+        return False
+    return not (end < len(starts) and starts[end] == starts[end - 1])
+
+
+def _fuzzy_form(exact: str, kind: VariantKind) -> str:
+    """The pattern's fuzzy form, or "" where folding it would match too much.
+
+    Initials-only (초성) spellings match only as typed: folded, they would match the jamo
+    inside any syllable. Forms of spaced scripts that fold to fewer than MIN_FUZZY letters
+    are left exact (a folded "laillil" is "iai", a word in many languages).
+    """
+    if kind == "typo" or all(0x3131 <= ord(ch) <= 0x314E for ch in exact):
+        return ""  # a typo is one change already: folded too, it drifts into real words
+    fuzzy = fuzzy_view(exact).text
+    spaced = any(is_spaced_script(ch) for ch in fuzzy)
+    return fuzzy if len(fuzzy) >= (MIN_FUZZY if spaced else 2) else ""
 
 
 def _bounded(text: str, start: int, end: int) -> bool:
