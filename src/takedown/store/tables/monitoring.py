@@ -93,5 +93,8 @@ class Media(WorkItem, Base):
     size: Mapped[int | None] = mapped_column(default=None)
     hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     triage: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # OCR (migration 0014): None not yet, queued, done, failed or skipped; the text read.
+    ocr_state: Mapped[str | None] = mapped_column(String(10), default=None, index=True)
+    ocr_text: Mapped[str | None] = mapped_column(Text, default=None)
     priority: Mapped[float] = mapped_column(default=0.0)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,5 +1,5 @@
 """source sessions and network settings: browser steps, sealed secrets and cookies; pruned
-keyword variants
+keyword variants; OCR state of media
 
 Revision ID: 0014
 Revises: 0008
@@ -27,6 +27,11 @@ def upgrade() -> None:
         # Vault-sealed (AES-GCM, base64): the credentials the steps use, and the session cookies.
         batch_op.add_column(sa.Column("secrets_sealed", sa.Text(), nullable=True))
         batch_op.add_column(sa.Column("cookies_sealed", sa.Text(), nullable=True))
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        # OCR of images in the hash lane's spare time: state and the text read.
+        batch_op.add_column(sa.Column("ocr_state", sa.String(length=10), nullable=True))
+        batch_op.add_column(sa.Column("ocr_text", sa.Text(), nullable=True))
+        batch_op.create_index(batch_op.f("ix_media_ocr_state"), ["ocr_state"], unique=False)
     with op.batch_alter_table("cases", schema=None) as batch_op:
         # Keyword variants the officer pruned: neither matched nor searched for.
         batch_op.add_column(
@@ -37,6 +42,10 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("cases", schema=None) as batch_op:
         batch_op.drop_column("pruned_variants")
+    with op.batch_alter_table("media", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_media_ocr_state"))
+        batch_op.drop_column("ocr_text")
+        batch_op.drop_column("ocr_state")
     with op.batch_alter_table("sources", schema=None) as batch_op:
         batch_op.drop_column("cookies_sealed")
         batch_op.drop_column("secrets_sealed")
