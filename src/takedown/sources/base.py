@@ -55,6 +55,8 @@ class SourceSpec:
     # A poll landing on a page whose URL starts with this (default: the first goto) or whose
     # HTML contains it means the session expired and the steps must run again.
     logged_out: str | None = None
+    # Seen posts older than this are fetched again (handed over only when changed); None: never.
+    refetch_seconds: int | None = None
 
     @property
     def login_marker(self) -> str | None:
@@ -80,6 +82,9 @@ class SourceSpec:
             rate=float(rate) if rate else None,
             steps=parse_steps(data.get("steps")),
             logged_out=data.get("logged_out") or None,
+            refetch_seconds=int(data["refetch_seconds"])
+            if data.get("refetch_seconds") is not None
+            else None,
         )
 
 

@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -221,8 +222,23 @@ class PollSession:
         return True
 
     def usable(self, url: str) -> bool:
-        """Not yet handed over, not given up, and shaped like a page."""
-        return not self.state.is_seen(url) and not self.state.given_up(url) and looks_like_page(url)
+        """Not yet handed over (or due again by age), not given up, and shaped like a page."""
+        if self.state.given_up(url) or not looks_like_page(url):
+            return False
+        return not self.state.is_seen(url) or self.due_again(url)
+
+    def due_again(self, url: str) -> bool:
+        """A seen post older than ``refetch_seconds`` is fetched again (an edit may add media);
+        it is handed over only if its fingerprint changed."""
+        after = self.spec.refetch_seconds
+        when = self.state.seen.get(url)
+        if after is None or when is None:
+            return False
+        try:
+            seen_at = datetime.fromisoformat(when)
+        except ValueError:
+            return True
+        return (self.ctx.now() - seen_at).total_seconds() >= after
 
     async def crawl(
         self, start: Iterable[tuple[str, int]], max_depth: int, skip: Iterable[str] = ()

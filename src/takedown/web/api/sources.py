@@ -28,7 +28,7 @@ router = APIRouter(prefix="/sources", tags=["sources"])
 Kind = Literal["feed", "page", "sitemap", "search", "telegram", "websearch"]
 TEMPLATED = ("search", "websearch")
 # Per-source settings kept in Source.options (none of them secret but a proxy's password).
-OPTION_FIELDS = ("proxy", "user_agent", "locale", "rate", "steps", "logged_out")
+OPTION_FIELDS = ("proxy", "user_agent", "locale", "rate", "steps", "logged_out", "refetch_seconds")
 
 
 def _check_url(url: str) -> str:
@@ -60,6 +60,8 @@ class _Network(Strict):
     rate: float | None = Field(default=None, gt=0, le=100)
     steps: list[dict[str, Any]] | None = Field(default=None, max_length=30)
     logged_out: str | None = Field(default=None, max_length=2000)
+    # Seen posts older than this are fetched again; handed over only when they changed.
+    refetch_seconds: int | None = Field(default=None, ge=60, le=365 * 86400)
     # Write-only: what {secret:NAME} in the steps stands for; sealed, never shown or logged.
     secrets: dict[str, str] | None = Field(default=None, max_length=20)
 
