@@ -18,7 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-ORDER = ["matching", "video", "pipeline", "monitoring", "notices", "triage"]
+ORDER = ["matching", "video", "pipeline", "load", "monitoring", "keywords", "notices", "triage"]
 
 
 def main() -> int:

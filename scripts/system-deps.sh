@@ -5,11 +5,14 @@
 # second video signal); poppler-utils: pdftoppm for report tests; postgresql + redis-server:
 # the scaled deployment's engines, which the test suite also runs against.
 # dovecot-imapd: the throwaway IMAP server of the mailbox tests (never started as a service).
+# microsocks: a real SOCKS5 server for the onion-source test; tesseract-ocr + language data: OCR
+# of text burned into images.
 # npm: installs axe-core (accessibility checks of the review UI) into .cache/npm.
 set -euo pipefail
 need=(chromium fonts-noto-cjk ffmpeg libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
       libswresample-dev libswscale-dev libavutil-dev libchromaprint-tools pkg-config poppler-utils
-      redis-server postgresql npm dovecot-imapd)
+      redis-server postgresql npm dovecot-imapd microsocks tesseract-ocr tesseract-ocr-eng
+      tesseract-ocr-kor tesseract-ocr-jpn tesseract-ocr-chi-sim tesseract-ocr-rus tesseract-ocr-vie)
 missing=()
 for pkg in "${need[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -180,6 +180,14 @@ class Settings(BaseSettings):
     fetch_per_host_interval: float = Field(0.0, ge=0)
     # Pages one poll of one source may fetch; the rest wait for the next poll.
     poll_page_budget: int = Field(50, ge=1, le=10_000)
+    # OCR of images on pages (Tesseract), in the hash lane's spare time: text burned into an
+    # image is matched against the case keywords. Off when false or when tesseract is missing.
+    ocr_enabled: bool = True
+    ocr_timeout_seconds: float = Field(20.0, gt=0, le=600)  # per image; the process is killed
+    # Tesseract languages ("kor+eng"); empty: chosen by the page's language (kor, jpn, chi_sim,
+    # rus, vie, each with eng).
+    ocr_languages: str = ""
+    ocr_batch: int = Field(8, ge=1, le=1000)  # images handed to OCR per scheduler tick
     # Origins ("http://127.0.0.1:8765") exempt from the SSRF guard: the demo web, test webs and
     # configured infrastructure. Everything else that is not a public address is refused.
     fetch_allow: list[str] = Field(default_factory=list)

@@ -70,8 +70,13 @@ def test_variants() -> None:
     assert korean == {
         "original": "홍길동",
         "spaced": "홍 길 동",
+        "dotted": "홍.길.동",
         "choseong": "ㅎㄱㄷ",
         "jamo": "ㅎㅗㅇㄱㅣㄹㄷㅗㅇ",
+        "romanised": "honggildong",
+        "mccune": "hongkiltong",
+        "informal": "honggeeldong",
+        "qwerty": "ghdrlfehd",
     }
     english = {v.kind: v.text for v in generate_variants("  red   apple ")}
     assert english["original"] == "red apple"

@@ -24,6 +24,7 @@ class Request:
     path: str
     query: dict[str, list[str]]
     headers: dict[str, str]
+    body: bytes = b""
 
     def arg(self, name: str, default: str = "") -> str:
         values = self.query.get(name)
@@ -66,6 +67,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_HEAD(self) -> None:
         self._serve("HEAD")
 
+    def do_POST(self) -> None:
+        self._serve("POST")
+
     def log_message(self, format: str, *args: object) -> None:
         return
 
@@ -75,7 +79,11 @@ class _Handler(BaseHTTPRequestHandler):
         owner = self.server.owner
         with owner.lock:
             owner.log.append(LoggedRequest(time.time(), method, self.path, headers))
-        request = Request(method, parts.path, parse_qs(parts.query), headers)
+        body = b""
+        if method == "POST":
+            declared = headers.get("content-length", "0")
+            body = self.rfile.read(min(int(declared), 1 << 20)) if declared.isdigit() else b""
+        request = Request(method, parts.path, parse_qs(parts.query), headers, body)
         reply = owner.route(request) or Reply(404, b"not found", "text/plain")
         try:
             self._write(method, reply)
@@ -103,7 +111,7 @@ class _Handler(BaseHTTPRequestHandler):
         length = len(reply.body) if reply.length is None else reply.length
         self.send_header("Content-Length", str(length))
         self.end_headers()
-        if method == "GET":
+        if method != "HEAD":
             self.wfile.write(reply.body)
 
 

@@ -5,14 +5,17 @@ forms), case folding, and drops everything that is not a letter, digit or mark, 
 punctuation inserted between letters or Hangul syllables disappears. The *fuzzy* view folds
 further: leetspeak digits and symbols to letters, Cyrillic look-alikes to Latin, katakana to
 hiragana, Hangul syllables to their jamo with easily confused vowels merged, and runs of one
-repeated character to one.
+repeated character to one. Look-alikes come from Unicode's confusables (UTS #39, through
+``confusable-homoglyphs``): every letter or digit of a spaced script (Cyrillic, Greek,
+Armenian, Latin extensions, ...) listed as confusable with an ASCII letter folds to it, and
+diacritics of spaced scripts are dropped (``z̈orblat`` and ``zorblat`` fold alike).
 """
 
 from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 __all__ = ["View", "exact_view", "fuzzy_view", "is_spaced_script", "normalise"]
 
@@ -102,11 +105,10 @@ def exact_view(text: str) -> View:
     starts: list[int] = []
     ends: list[int] = []
     for index, cluster in _clusters(text):
-        for ch in unicodedata.normalize("NFKC", cluster).casefold():
-            if _keep(ch):
-                chars.append(ch)
-                starts.append(index)
-                ends.append(index + len(cluster))
+        for ch in _exact_cluster(cluster):
+            chars.append(ch)
+            starts.append(index)
+            ends.append(index + len(cluster))
     return View("".join(chars), tuple(starts), tuple(ends))
 
 
@@ -116,18 +118,53 @@ def fuzzy_view(text: str) -> View:
     starts: list[int] = []
     ends: list[int] = []
     for index, cluster in _clusters(text):
-        folded = unicodedata.normalize("NFKC", cluster).casefold().translate(_LEET)
-        for ch in folded:
-            if not _keep(ch):
+        for piece in _fuzzy_cluster(cluster):
+            if chars and chars[-1] == piece:
+                ends[-1] = index + len(cluster)  # "aaapple" and "apple" fold alike
                 continue
-            for piece in _fold_char(ch):
-                if chars and chars[-1] == piece:
-                    ends[-1] = index + len(cluster)  # "aaapple" and "apple" fold alike
-                    continue
-                chars.append(piece)
-                starts.append(index)
-                ends.append(index + len(cluster))
+            chars.append(piece)
+            starts.append(index)
+            ends.append(index + len(cluster))
     return View("".join(chars), tuple(starts), tuple(ends))
+
+
+@lru_cache(maxsize=1 << 16)
+def _exact_cluster(cluster: str) -> str:
+    return "".join(ch for ch in unicodedata.normalize("NFKC", cluster).casefold() if _keep(ch))
+
+
+@lru_cache(maxsize=1 << 16)
+def _fuzzy_cluster(cluster: str) -> str:
+    folded = unicodedata.normalize("NFKC", cluster).casefold().translate(_LEET)
+    return "".join(_fold_char(ch) for ch in folded if _keep(ch))
+
+
+@cache
+def confusable_fold() -> dict[int, str]:
+    """Code point -> ASCII letter or digit it is confusable with (spaced scripts only)."""
+    from confusable_homoglyphs import confusables
+
+    table: dict[int, str] = {}
+    for target, glyphs in confusables.confusables_data.items():
+        if len(target) != 1 or not target.isascii() or not target.isalnum():
+            continue
+        for glyph in glyphs:
+            ch = str(glyph.get("c", "")).strip("\u200e\u200f")
+            if len(ch) != 1 or ch.isascii() or not is_spaced_script(ch):
+                continue
+            if unicodedata.bidirectional(ch) in ("R", "AL"):
+                continue  # Hebrew and Arabic letters are words of their own
+            table.setdefault(ord(ch), target.lower())
+            table.setdefault(ord(ch.casefold()[0]), target.lower())
+    return table
+
+
+def _strip_marks(ch: str) -> str:
+    """A spaced-script letter without its diacritics (Hangul and kana are left alone)."""
+    if ch.isascii() or not is_spaced_script(ch):
+        return ch
+    base = "".join(c for c in unicodedata.normalize("NFD", ch) if not unicodedata.combining(c))
+    return base or ch
 
 
 def _fold_char(ch: str) -> str:
@@ -140,7 +177,10 @@ def _fold_char(ch: str) -> str:
         return _compat_jamo(ch).translate(_VOWEL_FOLD)
     if 0x30A1 <= code <= 0x30F6:
         return chr(code - 0x60)  # katakana to hiragana
-    return ch.translate(_CYRILLIC_LOOKALIKES)
+    if unicodedata.combining(ch):
+        return ""  # a stray diacritic on a Latin letter (z̈orblat)
+    ch = ch.translate(_CYRILLIC_LOOKALIKES)
+    return _strip_marks(ch).translate(confusable_fold()).translate(_LEET)
 
 
 @cache

@@ -11,12 +11,12 @@ import ipaddress
 import os
 import shutil
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from playwright.async_api import Browser as PwBrowser
@@ -59,6 +59,8 @@ __all__ = [
 
 if TYPE_CHECKING:
     from takedown.config import Settings
+
+T = TypeVar("T")
 
 CHROMIUM_ARGS = (
     # Chromium's own sandbox needs user namespaces or a setuid helper, absent in most containers;
@@ -286,6 +288,25 @@ class Browser:
             self._raise_if_blocked(url, response)
             html = await page.content()
             return RenderedPage(page.url, html, response.status if response else None)
+
+    async def interact(
+        self,
+        action: Callable[[Page], Awaitable[T]],
+        *,
+        cookies: list[dict[str, Any]] | None = None,
+        timeout: float = 60.0,
+    ) -> tuple[T, list[dict[str, Any]]]:
+        """Run ``action`` on a fresh guarded page (every request checked as in :meth:`render`).
+
+        ``cookies`` (Playwright records) are set first; the context's cookies afterwards are
+        returned with the action's result. Used by a source's login and age-gate steps.
+        """
+        async with asyncio.timeout(timeout), self._session() as session:
+            context = session.page.context
+            if cookies:
+                await context.add_cookies(cookies)  # type: ignore[arg-type]
+            result = await action(session.page)
+            return result, [dict(cookie) for cookie in await context.cookies()]
 
     async def capture(
         self, url: str, *, limits: CaptureLimits | None = None, background: bool = False

@@ -44,6 +44,7 @@ STAGES_BASE: Mapping[str, int] = {
     "takedown.pipeline.stages.media:RematchStage": 310,
     "takedown.pipeline.stages.retro:RetroStage": 320,
     "takedown.pipeline.stages.triage:TriageStage": 350,
+    "takedown.pipeline.stages.ocr:OcrStage": 360,
     "takedown.pipeline.stages.capture:CaptureStage": 400,
     "takedown.pipeline.stages.draft:DraftStage": 500,
     "takedown.pipeline.stages.send:SendStage": 600,
@@ -60,6 +61,7 @@ JOBS_BASE: Mapping[str, int] = {
     "takedown.pipeline.housekeeping:StampAuditHead": 910,
     "takedown.pipeline.housekeeping:DispatchAlerts": 920,
     "takedown.pipeline.stages.mailbox:WakeMailbox": 600,
+    "takedown.pipeline.stages.ocr:WakeOcr": 600,
 }
 # What the web and the command line may start, and why.
 ENTRIES: Mapping[str, str] = {

@@ -13,10 +13,12 @@ from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, Protocol
 
 from takedown.extract.keywords import KeywordMatcher
-from takedown.fetch.http import Fetcher
+from takedown.fetch.http import FetchResponse, Kind
+from takedown.sources.steps import Step, parse_steps
 
 __all__ = [
     "FoundPage",
+    "PageFetcher",
     "PollContext",
     "PollError",
     "PollResult",
@@ -43,10 +45,29 @@ class SourceSpec:
     keywords: tuple[str, ...] = ()
     language: str | None = None
     max_depth: int = 1
+    # Per-source network settings, overriding the global ones (None: the global one).
+    proxy: str | None = None
+    user_agent: str | None = None
+    locale: str | None = None
+    rate: float | None = None  # requests per second to one host
+    # Browser steps run before polling (login, age gate); see takedown.sources.steps.
+    steps: tuple[Step, ...] = ()
+    # A poll landing on a page whose URL starts with this (default: the first goto) or whose
+    # HTML contains it means the session expired and the steps must run again.
+    logged_out: str | None = None
+    # Seen posts older than this are fetched again (handed over only when changed); None: never.
+    refetch_seconds: int | None = None
+
+    @property
+    def login_marker(self) -> str | None:
+        if self.logged_out:
+            return self.logged_out
+        return next((step.target for step in self.steps if step.action == "goto"), None)
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any]) -> SourceSpec:
         """Build from the API's field names (unknown fields ignored, lists made tuples)."""
+        rate = data.get("rate")
         return cls(
             url=str(data["url"]),
             kind=str(data["kind"]),
@@ -55,6 +76,15 @@ class SourceSpec:
             keywords=tuple(str(k) for k in data.get("keywords") or ()),
             language=data.get("language") or None,
             max_depth=int(data["max_depth"]) if data.get("max_depth") is not None else 1,
+            proxy=data.get("proxy") or None,
+            user_agent=data.get("user_agent") or None,
+            locale=data.get("locale") or None,
+            rate=float(rate) if rate else None,
+            steps=parse_steps(data.get("steps")),
+            logged_out=data.get("logged_out") or None,
+            refetch_seconds=int(data["refetch_seconds"])
+            if data.get("refetch_seconds") is not None
+            else None,
         )
 
 
@@ -82,6 +112,10 @@ class SourceState:
     lastmods: dict[str, str] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     failures: dict[str, int] = field(default_factory=dict)
+    # Consecutive polls that failed as a whole (login, gate, junk index): the backoff exponent.
+    streak: int = 0
+    # Post URL -> when it was last fetched (ISO), for re-fetching by age.
+    fetched: dict[str, str] = field(default_factory=dict)
 
     max_seen: ClassVar[int] = 5000
     max_lastmods: ClassVar[int] = 50_000
@@ -96,6 +130,8 @@ class SourceState:
             "lastmods": self.lastmods,
             "fingerprints": self.fingerprints,
             "failures": self.failures,
+            "streak": self.streak,
+            "fetched": self.fetched,
         }
 
     @classmethod
@@ -113,6 +149,8 @@ class SourceState:
             lastmods={str(k): str(v) for k, v in part("lastmods").items()},
             fingerprints={str(k): str(v) for k, v in part("fingerprints").items()},
             failures={str(k): int(v) for k, v in part("failures").items() if isinstance(v, int)},
+            streak=data["streak"] if isinstance(data.get("streak"), int) else 0,
+            fetched={str(k): str(v) for k, v in part("fetched").items()},
         )
 
     def mark_seen(self, key: str, when: datetime) -> None:
@@ -131,22 +169,35 @@ class SourceState:
         _trim(self.fingerprints, self.max_fingerprints)
         _trim(self.validators, self.max_validators)
         _trim(self.failures, self.max_seen)
+        _trim(self.fetched, self.max_seen)
 
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+class PageFetcher(Protocol):
+    """What a poll needs of a fetcher: :class:`takedown.fetch.http.Fetcher`, or a wrapper."""
+
+    def check(self, url: str) -> None: ...
+
+    async def get(
+        self, url: str, *, kind: Kind = "page", headers: Mapping[str, str] | None = None
+    ) -> FetchResponse: ...
+
+
 @dataclass(frozen=True)
 class PollContext:
     """What a poll may use: the fetcher, a browser renderer, the case keywords, a page budget."""
 
-    fetcher: Fetcher
+    fetcher: PageFetcher
     renderer: Renderer | None = None
     keywords: KeywordMatcher | None = None
     page_budget: int = 50
     max_listing_pages: int = 5
     now: Callable[[], datetime] = _utcnow
+    # The source's vault secrets (an API key for a search source); never logged.
+    secrets: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -183,6 +234,8 @@ class PollResult:
     state: SourceState
     errors: tuple[PollError, ...] = ()
     requests: int = 0
+    # The poll landed on the login page: the session expired, the steps must run again.
+    logged_out: bool = False
 
 
 class Source(Protocol):

@@ -39,8 +39,18 @@ def _builtins() -> None:
     from takedown.sources.page import PageSource
     from takedown.sources.search import SearchSource
     from takedown.sources.sitemap import SitemapSource
+    from takedown.sources.telegram import TelegramSource
+    from takedown.sources.websearch import WebSearchSource
 
-    for source in (FeedSource(), PageSource(), SitemapSource(), SearchSource()):
+    builtins: tuple[Source, ...] = (
+        FeedSource(),
+        PageSource(),
+        SitemapSource(),
+        SearchSource(),
+        TelegramSource(),
+        WebSearchSource(),
+    )
+    for source in builtins:
         _SOURCES.setdefault(source.kind, source)
 
 

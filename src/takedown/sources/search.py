@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import quote, urlsplit
 
-from takedown.extract.keywords import KeywordMatcher
+from takedown.extract.keywords import KeywordMatcher, search_variants
 from takedown.sources.base import PollContext, PollResult, SourceSpec, SourceState
 from takedown.sources.session import PollSession
 
@@ -14,14 +14,14 @@ PLACEHOLDER = "{keyword}"
 
 
 def search_queries(spec: SourceSpec, ctx: PollContext) -> list[str]:
-    """The source's own keywords and the case keywords, each with its variants, once each."""
+    """The source's own keywords and the case keywords, each with its searchable variants."""
     queries: list[str] = []
     matchers = [KeywordMatcher(spec.keywords)] if spec.keywords else []
     if ctx.keywords is not None:
         matchers.append(ctx.keywords)
     for matcher in matchers:
         for variants in matcher.variants.values():
-            for variant in variants:
+            for variant in search_variants(variants):
                 if variant.text not in queries:
                     queries.append(variant.text)
     return queries

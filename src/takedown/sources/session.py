@@ -13,6 +13,7 @@ import hashlib
 import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser
@@ -142,6 +143,20 @@ class PollSession:
                 self.state.validators[url] = fresh
         return response
 
+    async def fetch_api(self, url: str, headers: dict[str, str]) -> FetchResponse | None:
+        """GET an API answer (JSON) with ``headers``; None when it failed (recorded)."""
+        self.requests += 1
+        try:
+            response = await self.ctx.fetcher.get(url, kind="text", headers=headers)
+        except FetchError as exc:
+            self.fail(url, exc.reason, permanent=exc.reason.startswith("blocked"))
+            return None
+        if not response.ok:
+            self.fail(url, f"HTTP {response.status}")
+            return None
+        self.state.failures.pop(url, None)
+        return response
+
     async def fetch_page(self, url: str, *, index: bool = False) -> FetchedPage | None:
         """One HTML page over HTTP or the renderer, counted against the page budget."""
         if self.budget <= 0:
@@ -207,8 +222,23 @@ class PollSession:
         return True
 
     def usable(self, url: str) -> bool:
-        """Not yet handed over, not given up, and shaped like a page."""
-        return not self.state.is_seen(url) and not self.state.given_up(url) and looks_like_page(url)
+        """Not yet handed over (or due again by age), not given up, and shaped like a page."""
+        if self.state.given_up(url) or not looks_like_page(url):
+            return False
+        return not self.state.is_seen(url) or self.due_again(url)
+
+    def due_again(self, url: str) -> bool:
+        """A seen post older than ``refetch_seconds`` is fetched again (an edit may add media);
+        it is handed over only if its fingerprint changed."""
+        after = self.spec.refetch_seconds
+        when = self.state.seen.get(url)
+        if after is None or when is None:
+            return False
+        try:
+            seen_at = datetime.fromisoformat(when)
+        except ValueError:
+            return True
+        return (self.ctx.now() - seen_at).total_seconds() >= after
 
     async def crawl(
         self, start: Iterable[tuple[str, int]], max_depth: int, skip: Iterable[str] = ()

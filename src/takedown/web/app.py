@@ -27,6 +27,7 @@ from takedown.web.api import (
     references,
     sources,
     stats,
+    variants,
 )
 from takedown.web.deps import viewer
 from takedown.web.headers import SecurityHeaders
@@ -46,6 +47,7 @@ ROUTERS = [
     banks.router,
     intake.router,
     ingest.router,
+    variants.router,
 ]
 
 

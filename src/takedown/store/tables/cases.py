@@ -17,6 +17,8 @@ class Case(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     keywords: Mapped[list[Any]] = mapped_column(default=list)
+    # Keyword variants the officer pruned (migration 0014): neither matched nor searched for.
+    pruned_variants: Mapped[list[Any]] = mapped_column(default=list)
     notes: Mapped[str | None] = mapped_column(Text, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Lifecycle: open -> monitoring -> closed; a closed case is neither polled nor matched.

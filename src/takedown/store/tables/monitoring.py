@@ -45,6 +45,13 @@ class Source(WorkItem, Base):
     failing_since: Mapped[datetime | None] = mapped_column(default=None)
     next_poll_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     polls: Mapped[int] = mapped_column(default=0)
+    # Per-source overrides: proxy, user_agent, locale, rate, steps, logged_out (migration 0014).
+    options: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # Login or gate steps: polled in the browser lane, which can run them.
+    gated: Mapped[bool] = mapped_column(default=False)
+    # Vault-sealed JSON (base64): credentials the steps fill in, and the session's cookies.
+    secrets_sealed: Mapped[str | None] = mapped_column(Text, default=None)
+    cookies_sealed: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class Page(Base):
@@ -88,5 +95,8 @@ class Media(WorkItem, Base):
     size: Mapped[int | None] = mapped_column(default=None)
     hashes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     triage: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # OCR (migration 0014): None not yet, queued, done, failed or skipped; the text read.
+    ocr_state: Mapped[str | None] = mapped_column(String(10), default=None, index=True)
+    ocr_text: Mapped[str | None] = mapped_column(Text, default=None)
     priority: Mapped[float] = mapped_column(default=0.0)
     first_seen_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, HTTPException, Request, Response, status
@@ -14,6 +14,9 @@ from takedown.accounts.roles import Principal
 from takedown.audit import Event, record
 from takedown.pipeline.runtime import Runtime
 from takedown.review.sources import SourceRefused, add_source, change_source
+from takedown.sources.cookies import seal_json
+from takedown.sources.network import check_proxy
+from takedown.sources.steps import StepError, parse_steps, secret_names, steps_to_json
 from takedown.store.tables import Case, Source
 from takedown.web.api.common import Out, Strict, get_or_404
 from takedown.web.api.paging import Order, PageParams, link_next, page_params, paginate
@@ -22,7 +25,10 @@ from takedown.web.deps import db_session, officer, runtime, viewer
 
 router = APIRouter(prefix="/sources", tags=["sources"])
 
-Kind = Literal["feed", "page", "sitemap", "search"]
+Kind = Literal["feed", "page", "sitemap", "search", "telegram", "websearch"]
+TEMPLATED = ("search", "websearch")
+# Per-source settings kept in Source.options (none of them secret but a proxy's password).
+OPTION_FIELDS = ("proxy", "user_agent", "locale", "rate", "steps", "logged_out", "refetch_seconds")
 
 
 def _check_url(url: str) -> str:
@@ -32,7 +38,46 @@ def _check_url(url: str) -> str:
     return url
 
 
-class SourceIn(Strict):
+def _check_steps(value: list[dict[str, Any]] | None) -> list[dict[str, Any]] | None:
+    if value is None:
+        return None
+    try:
+        return steps_to_json(parse_steps(value))
+    except StepError as exc:
+        raise ValueError(str(exc)) from None
+
+
+def _check_proxy(value: str | None) -> str | None:
+    return check_proxy(value) if value else None
+
+
+class _Network(Strict):
+    """Per-source network settings and browser steps, overriding the global ones."""
+
+    proxy: str | None = Field(default=None, max_length=500)
+    user_agent: str | None = Field(default=None, max_length=500)
+    locale: str | None = Field(default=None, max_length=35)
+    rate: float | None = Field(default=None, gt=0, le=100)
+    steps: list[dict[str, Any]] | None = Field(default=None, max_length=30)
+    logged_out: str | None = Field(default=None, max_length=2000)
+    # Seen posts older than this are fetched again; handed over only when they changed.
+    refetch_seconds: int | None = Field(default=None, ge=60, le=365 * 86400)
+    # Write-only: what {secret:NAME} in the steps stands for; sealed, never shown or logged.
+    secrets: dict[str, str] | None = Field(default=None, max_length=20)
+
+    _steps = field_validator("steps")(_check_steps)
+    _proxy = field_validator("proxy")(_check_proxy)
+
+    @model_validator(mode="after")
+    def _secrets_named(self) -> _Network:
+        if self.steps:
+            missing = secret_names(parse_steps(self.steps)) - set(self.secrets or {})
+            if missing and self.secrets is not None:
+                raise ValueError(f"steps name secrets that are not given: {sorted(missing)}")
+        return self
+
+
+class SourceIn(_Network):
     url: str = Field(min_length=8, max_length=2000)
     kind: Kind
     interval_seconds: int = Field(ge=1, le=30 * 86400)
@@ -46,12 +91,12 @@ class SourceIn(Strict):
 
     @model_validator(mode="after")
     def _search_template(self) -> SourceIn:
-        if self.kind == "search" and "{keyword}" not in self.url:
-            raise ValueError("a search source's url must contain {keyword}")
+        if self.kind in TEMPLATED and "{keyword}" not in self.url:
+            raise ValueError(f"a {self.kind} source's url must contain {{keyword}}")
         return self
 
 
-class SourcePatch(Strict):
+class SourcePatch(_Network):
     interval_seconds: int | None = Field(default=None, ge=1, le=30 * 86400)
     render: Literal["http", "browser"] | None = None
     keywords: list[str] | None = Field(default=None, max_length=200)
@@ -77,6 +122,62 @@ class SourceOut(Out):
     last_error: str | None
     next_poll_at: datetime
     polls: int
+    options: dict[str, Any]
+    gated: bool
+    secret_names: list[str]
+    has_session: bool
+
+
+def source_out(src: Source, names: list[str]) -> SourceOut:
+    """The source as shown: secrets by name only, cookies never."""
+    options = dict(src.options or {})
+    fields = {name: getattr(src, name) for name in SourceOut.model_fields if hasattr(src, name)}
+    fields.update(
+        options=options,
+        secret_names=names,
+        has_session=src.cookies_sealed is not None,
+    )
+    return SourceOut.model_validate(fields)
+
+
+def _secret_names(src: Source, rt: Runtime) -> list[str]:
+    if not src.secrets_sealed:
+        return []
+    from takedown.sources.cookies import unseal_json
+
+    try:
+        opened = unseal_json(rt.services.vault, src.id, "secrets", src.secrets_sealed) or {}
+    except ValueError:
+        return ["(sealed with another key)"]
+    return sorted(str(name) for name in dict(opened))
+
+
+def _split(fields: dict[str, Any], src_options: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Move the per-source settings into ``options`` (and ``gated``); secrets are taken out."""
+    fields.pop("secrets", None)
+    options = dict(src_options or {})
+    touched = False
+    for name in OPTION_FIELDS:
+        if name in fields:
+            touched = True
+            value = fields.pop(name)
+            if value in (None, [], ""):
+                options.pop(name, None)
+            else:
+                options[name] = value
+    if touched or src_options is None:
+        fields["options"] = options
+        fields["gated"] = bool(options.get("steps"))
+    return fields
+
+
+def _seal_secrets(src: Source, secrets: dict[str, str] | None, rt: Runtime) -> None:
+    if secrets is None:
+        return
+    src.secrets_sealed = (
+        seal_json(rt.services.vault, src.id, "secrets", dict(secrets)) if secrets else None
+    )
+    src.cookies_sealed = None  # new credentials: the next poll logs in afresh
 
 
 @router.post("", status_code=status.HTTP_201_CREATED, response_model=SourceOut)
@@ -85,13 +186,16 @@ def create_source(
     s: Session = Depends(db_session),
     rt: Runtime = Depends(runtime),
     who: Principal = Depends(officer),
-) -> Source:
+) -> SourceOut:
     if body.case_id is not None and s.get(Case, body.case_id) is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"case {body.case_id} not found")
+    fields = _split(body.model_dump())
     try:
-        return add_source(s, body.model_dump(), who.actor, rt.services.guard)
+        src = add_source(s, fields, who.actor, rt.services.guard)
     except SourceRefused as exc:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
+    _seal_secrets(src, body.secrets, rt)
+    return source_out(src, sorted(body.secrets or {}))
 
 
 @router.get("", response_model=list[SourceOut])
@@ -107,8 +211,9 @@ def list_sources(
     q: str | None = None,
     page: PageParams = Depends(page_params),
     s: Session = Depends(db_session),
+    rt: Runtime = Depends(runtime),
     _: Principal = Depends(viewer),
-) -> list[Source]:
+) -> list[SourceOut]:
     """Sources by id; `q` searches the URL (and so the host)."""
     query = sources_query(
         case_id=case_id,
@@ -121,14 +226,18 @@ def list_sources(
     )
     rows, cursor = paginate(s, query, [Order(Source.id)], page)
     link_next(request, response, cursor)
-    return rows
+    return [source_out(row, _secret_names(row, rt)) for row in rows]
 
 
 @router.get("/{source_id}", response_model=SourceOut)
 def get_source(
-    source_id: int, s: Session = Depends(db_session), _: Principal = Depends(viewer)
-) -> Source:
-    return get_or_404(s, Source, source_id, "source")
+    source_id: int,
+    s: Session = Depends(db_session),
+    rt: Runtime = Depends(runtime),
+    _: Principal = Depends(viewer),
+) -> SourceOut:
+    src = get_or_404(s, Source, source_id, "source")
+    return source_out(src, _secret_names(src, rt))
 
 
 @router.patch("/{source_id}", response_model=SourceOut)
@@ -136,11 +245,24 @@ def update_source(
     source_id: int,
     body: SourcePatch,
     s: Session = Depends(db_session),
+    rt: Runtime = Depends(runtime),
     who: Principal = Depends(officer),
-) -> Source:
+) -> SourceOut:
     src = get_or_404(s, Source, source_id, "source")
-    change_source(s, src, body.model_dump(exclude_unset=True, exclude_none=True), who.actor)
-    return src
+    given = body.model_dump(exclude_unset=True)
+    secrets_given = "secrets" in given
+    secrets = given.pop("secrets", None)
+    changes = _split(given, dict(src.options or {}))
+    changes = {k: v for k, v in changes.items() if v is not None or k == "options"}
+    change_source(s, src, changes, who.actor)
+    if secrets_given:
+        _seal_secrets(src, secrets or {}, rt)
+        # Audited by name only: the values never reach a log or the API.
+        record(
+            s,
+            Event("source.secrets", who.actor, "source", src.id, {"names": sorted(secrets or {})}),
+        )
+    return source_out(src, _secret_names(src, rt))
 
 
 @router.delete("/{source_id}", status_code=status.HTTP_204_NO_CONTENT)
