@@ -24,7 +24,6 @@ from takedown.review import notices as workflow
 from takedown.store.base import utcnow
 from takedown.store.tables import (
     AuditEvent,
-    Case,
     Followup,
     MailMessage,
     Notice,

@@ -1,7 +1,7 @@
 """each deletion request's own random reference
 
 Revision ID: 0012
-Revises: 0008
+Revises: 0009
 Create Date: 2026-12-04 15:00:00
 
 Adds ``notices.reference``: a random reference printed in the request instead of the case's
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0012"
-down_revision = "0008"
+down_revision = "0009"
 branch_labels = None
 depends_on = None
 

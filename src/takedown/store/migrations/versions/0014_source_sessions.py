@@ -2,7 +2,7 @@
 keyword variants; OCR state of media
 
 Revision ID: 0014
-Revises: 0008
+Revises: 0013
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
-down_revision = "0008"
+down_revision = "0013"
 branch_labels = None
 depends_on = None
 

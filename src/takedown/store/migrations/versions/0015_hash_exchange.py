@@ -1,7 +1,7 @@
 """hash exchange: banks, their entries and change log, one-time intake links
 
 Revision ID: 0015
-Revises: 0008
+Revises: 0014
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from alembic import op
 import takedown.store.base
 
 revision = "0015"
-down_revision = "0008"
+down_revision = "0014"
 branch_labels = None
 depends_on = None
 

@@ -12,9 +12,9 @@ from fastapi.responses import Response
 
 from takedown.review.charts import Bar, bar_chart
 from takedown.review.dashboard import REVEAL_GOAL, Dashboard, compute_dashboard
+from takedown.stats import removal_by_provider
 from takedown.web.ui.common import language, render, secure, ui, viewer
 from takedown.web.ui.i18n import Gettext, translator
-from takedown.stats import removal_by_provider
 from takedown.web.ui.session import UiUser
 
 router = APIRouter()
@@ -79,6 +79,7 @@ def dashboard(request: Request, user: UiUser = Depends(viewer)) -> Response:
         board=board,
         charts=charts,
         reveal_goal=REVEAL_GOAL,
+        providers=providers,
         export_query=f"?{query}" if query else "",
     )
 
@@ -122,5 +123,3 @@ def export_xlsx(request: Request, user: UiUser = Depends(viewer)) -> Response:
             headers={"Content-Disposition": f'attachment; filename="{name}"'},
         )
     )
-    with ui(request).rt.db.session() as s:
-        providers = removal_by_provider(s)

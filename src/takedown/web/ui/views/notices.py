@@ -8,12 +8,11 @@ from dataclasses import replace
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import Response
-
 from sqlalchemy import select
 
 from takedown.notices.catalog import SUPPORTED_LANGUAGES
-from takedown.notices.mailbox.intake import CLASSES
 from takedown.notices.law import LegalCategory
+from takedown.notices.mailbox.intake import CLASSES
 from takedown.review import notices as workflow
 from takedown.review.queue import detections_of
 from takedown.review.timeline import notice_timeline
