@@ -18,7 +18,7 @@ from takedown.review.references import ReferenceInputError, add_upload
 from takedown.review.sources import SourceRefused, add_source
 from takedown.store.tables import Case, Source
 from takedown.web.api.cases import CaseIn, CaseOut
-from takedown.web.api.sources import SourceIn, SourceOut
+from takedown.web.api.sources import SourceIn, _split, source_out
 
 ACTOR = "cli"
 MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic",
@@ -186,10 +186,10 @@ def add_source_cmd(
             if case_id is not None and s.get(Case, case_id) is None:
                 raise click.ClickException(f"no case {case_id}")
             try:
-                src = add_source(s, body.model_dump(), ACTOR, rt.services.guard)
+                src = add_source(s, _split(body.model_dump()), ACTOR, rt.services.guard)
             except SourceRefused as exc:
                 raise click.ClickException(str(exc)) from exc
-            out = SourceOut.model_validate(src).model_dump(mode="json")
+            out = source_out(src, []).model_dump(mode="json")
     finally:
         rt.close()
     _emit(as_json, out, f"source {out['id']} added")
@@ -203,7 +203,7 @@ def list_sources(ctx: click.Context, as_json: bool) -> None:
     try:
         with rt.db.session() as s:
             rows = [
-                SourceOut.model_validate(src).model_dump(mode="json")
+                source_out(src, []).model_dump(mode="json")
                 for src in s.execute(
                     select(Source).where(Source.deleted.is_(False)).order_by(Source.id)
                 ).scalars()
