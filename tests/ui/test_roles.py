@@ -32,6 +32,7 @@ def ui_posts(app: FastAPI) -> list[str]:
 def fill(path: str, seeded: Seeded) -> str:
     ids = {
         "notice_id": seeded.notice_id,
+        "mail_id": 1,
         "case_id": seeded.case_id,
         "source_id": seeded.source_id,
         "evidence_id": seeded.evidence_id,

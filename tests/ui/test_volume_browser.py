@@ -24,6 +24,7 @@ from takedown.web.ui import mount
 from takedown.web.ui.localserver import LocalServer
 from takedown.web.ui.sample import Seeded, seed_sample
 from tests.notices.conftest import SmtpServer
+from tests.support.identity import CENTER_IDENTITY
 from tests.ui.conftest import VAULT_KEY, audit_actions
 from tests.ui.test_browser import CHROMIUM_FLAGS
 from tests.web.test_bulk import _copies
@@ -58,6 +59,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         reveal_seconds=1,
         smtp_url=smtp.url,
         smtp_from="takedown@center.example",
+        **CENTER_IDENTITY,
     )
     rt = Runtime(settings)
     seeded = seed_sample(rt)
