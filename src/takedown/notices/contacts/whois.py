@@ -10,14 +10,12 @@ checked, and the connection goes to the checked address. Only origins on the all
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
-import struct
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from takedown.fetch.guard import BlockedUrl, UrlGuard
+from takedown.fetch.upstream import Upstream, open_tunnel
 from takedown.notices.contacts.model import Contact, is_email
 
 # WHOIS servers of the ccTLDs this center meets most (IANA's root database lists them; the
@@ -186,70 +184,19 @@ def _decode(raw: bytes) -> str:
     return raw.decode("latin-1")
 
 
+CONNECT_TIMEOUT = 15.0  # the client's own timeout bounds the whole exchange too
+
+
 async def _via_proxy(
     proxy: str, host: str, port: int
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
-    """A TCP stream to host:port through the configured proxy (SOCKS5 or HTTP CONNECT)."""
-    parts = urlsplit(proxy)
-    if not parts.hostname or not parts.port:
-        raise WhoisError(f"proxy {proxy!r} needs a host and a port")
-    reader, writer = await asyncio.open_connection(parts.hostname, parts.port)
+    """A TCP stream to host:port through the configured proxy (SOCKS5 or HTTP CONNECT): the
+    same tunnel the guard proxy opens to its upstream."""
     try:
-        if parts.scheme in ("socks5", "socks5h"):
-            await _socks5(reader, writer, host, port, parts.username, parts.password)
-        elif parts.scheme in ("http", "https"):
-            writer.write(
-                f"CONNECT {_bracket(host)}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n\r\n".encode()
-            )
-            await writer.drain()
-            head = await reader.readuntil(b"\r\n\r\n")
-            if not head.split(b" ", 2)[1:2] == [b"200"]:
-                raise WhoisError(f"proxy refused CONNECT to {host}:{port}")
-        else:
-            raise WhoisError(f"unsupported proxy scheme {parts.scheme!r}")
-    except (OSError, asyncio.IncompleteReadError, IndexError) as exc:
-        writer.close()
-        raise WhoisError(f"proxy {parts.hostname}:{parts.port}: {exc}") from exc
-    except WhoisError:
-        writer.close()
-        raise
-    return reader, writer
-
-
-async def _socks5(
-    reader: asyncio.StreamReader,
-    writer: asyncio.StreamWriter,
-    host: str,
-    port: int,
-    user: str | None,
-    password: str | None,
-) -> None:
-    methods = b"\x00\x02" if user else b"\x00"
-    writer.write(b"\x05" + bytes([len(methods)]) + methods)
-    await writer.drain()
-    version, method = await reader.readexactly(2)
-    if version != 5 or method == 0xFF:
-        raise WhoisError("SOCKS5 proxy accepts none of our methods")
-    if method == 2:
-        u, p = (user or "").encode(), (password or "").encode()
-        writer.write(b"\x01" + bytes([len(u)]) + u + bytes([len(p)]) + p)
-        await writer.drain()
-        if (await reader.readexactly(2))[1] != 0:
-            raise WhoisError("SOCKS5 proxy refused our credentials")
-    try:
-        ip = ipaddress.ip_address(host)
-        address = (b"\x01" if ip.version == 4 else b"\x04") + ip.packed
-    except ValueError:
-        name = host.encode("idna")
-        address = b"\x03" + bytes([len(name)]) + name
-    writer.write(b"\x05\x01\x00" + address + struct.pack("!H", port))
-    await writer.drain()
-    head = await reader.readexactly(4)
-    if head[1] != 0:
-        raise WhoisError(f"SOCKS5 proxy could not connect (code {head[1]})")
-    kind = head[3]
-    length = 4 if kind == 1 else 16 if kind == 4 else (await reader.readexactly(1))[0]
-    await reader.readexactly(length + 2)
+        upstream = Upstream.parse(proxy)
+        return await open_tunnel(upstream, host, port, timeout=CONNECT_TIMEOUT)
+    except (ValueError, OSError, asyncio.IncompleteReadError, TimeoutError) as exc:
+        raise WhoisError(f"proxy: {exc}") from exc
 
 
 __all__ = [
