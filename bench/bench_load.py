@@ -42,6 +42,9 @@ from takedown.pipeline.runtime import Runtime
 from takedown.review.notices import approve
 from takedown.store.tables import AuditEvent, Case, Detection, Notice, Reference, Source
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.support.identity import CENTER_IDENTITY
+
 LANGS = ["ko", "en", "ja", "zh", "ru", "vi", "es", "en"]
 WORDS = {
     "ko": "오늘 게시판 소식",
@@ -183,6 +186,7 @@ def run(single: bool, quick: bool, smtp_port: int) -> dict[str, Any]:
         poll_page_budget=200,
         pipeline_single_queue=single,
         single_queue_workers=2,
+        **CENTER_IDENTITY,
     )
     rt = Runtime(settings)
     refs = [pattern(900 + i) for i in range(4)]

@@ -302,3 +302,20 @@ def test_bad_requests_are_refused() -> None:
         _request("en", JURISDICTIONS["us"], now=datetime(2026, 1, 1))
     with pytest.raises(ValueError, match="reference"):
         _request("en", JURISDICTIONS["us"], reference=" ")
+
+
+@pytest.mark.parametrize("code", sorted(JURISDICTIONS))
+def test_a_page_reported_for_its_text_alone_can_be_approved(code: str) -> None:
+    """A keyword hit's page lists no file: "the hash of each file" holds with nothing to list,
+    so the draft is approvable, and an edit that drops the page's URL is still refused."""
+    j = JURISDICTIONS[code]
+    text_page = ReportedPage(
+        url="https://board.example.test/view/202",
+        evidence_ref="EV-2026-000202",
+        captured_at=CAPTURED,
+    )
+    draft = compose_notice(_request("en", j, pages=(text_page,)))
+    assert "     SHA-256: " not in draft.body  # no file line
+    assert missing_elements(j, draft.elements, draft.body) == []
+    cut = draft.body.replace(text_page.url, "")
+    assert any("hashes" in r or "urls" in r for r in missing_elements(j, draft.elements, cut))

@@ -245,6 +245,11 @@ def _content(req: NoticeRequest, t: Translator, body: _Body) -> None:
             lines.append(f"     PDQ: {file.pdq or t.gettext(m.NOT_AVAILABLE)}")
             body.mark("urls", file.url)
             body.mark("hashes", file.sha256, file.pdq or "")
+        if not page.files:
+            # A page reported for its text (a keyword hit) lists no file, so "the hash of each
+            # file" holds vacuously; its element text is the page's URL line, which an edit
+            # must keep.
+            body.mark("hashes", page.url)
     body.add("\n".join(lines))
 
 
