@@ -40,7 +40,15 @@ from takedown.matching.hashing import hash_reference
 from takedown.pipeline.roles import Workers
 from takedown.pipeline.runtime import Runtime
 from takedown.review.notices import approve
-from takedown.store.tables import AuditEvent, Case, Detection, Notice, Reference, Source
+from takedown.store.tables import (
+    AuditEvent,
+    Case,
+    Detection,
+    Evidence,
+    Notice,
+    Reference,
+    Source,
+)
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from tests.support.identity import CENTER_IDENTITY
@@ -287,11 +295,29 @@ def run(single: bool, quick: bool, smtp_port: int) -> dict[str, Any]:
             for det_id in ev.data.get("detections", []):
                 if det_id in dets and det_id not in drafted:
                     drafted[det_id] = ev.at.timestamp()
+        captured = {
+            e.id: e.captured_at.timestamp()
+            for e in s.execute(select(Evidence).where(Evidence.captured_at.is_not(None))).scalars()
+        }
     lat: list[float] = []
+    # Where the time goes: publish -> detected -> page captured -> draft (first detection each).
+    phases: dict[str, list[float]] = {"detect": [], "capture": [], "draft": []}
     found_pages = {d.page_url for d in dets.values()}
     for url, post in positives.items():
         times = [drafted[d.id] for d in dets.values() if d.page_url == url and d.id in drafted]
         lat.append(min(times) - post.published if times else float("inf"))
+        mine = sorted(
+            (d for d in dets.values() if d.page_url == url), key=lambda d: d.first_seen_at
+        )
+        if mine:
+            d = mine[0]
+            seen = d.first_seen_at.timestamp()
+            phases["detect"].append(seen - post.published)
+            cap = captured.get(d.evidence_id) if d.evidence_id else None
+            if cap is not None:
+                phases["capture"].append(cap - seen)
+                if d.id in drafted:
+                    phases["draft"].append(drafted[d.id] - cap)
     removal_lat = []
     for url, at in removed_at.items():
         rem = [
@@ -321,6 +347,7 @@ def run(single: bool, quick: bool, smtp_port: int) -> dict[str, Any]:
         "distractors": per_wave * len(sites),
         "window": window,
         "recheck": recheck,
+        "phases": {k: _q(v, 50) for k, v in phases.items()},
     }
 
 
@@ -354,6 +381,14 @@ def main() -> int:
             "positive posts drafted / published",
             f"{lanes['drafted']}/{lanes['positives']}",
             f"{single['drafted']}/{single['positives']}",
+        ),
+        *(
+            (f"  of which {label}, p50", _fmt(lanes["phases"][k]), _fmt(single["phases"][k]))
+            for k, label in (
+                ("detect", "publish → detected"),
+                ("capture", "detected → page captured"),
+                ("draft", "captured → drafted"),
+            )
         ),
         (
             "polls started later than 2 × interval (target 0)",

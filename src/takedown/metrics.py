@@ -19,7 +19,7 @@ from prometheus_client.registry import Collector
 from sqlalchemy import func, select
 
 from takedown.store.base import utcnow
-from takedown.store.tables import Evidence, Media, Notice, Source
+from takedown.store.tables import Evidence, Media, Notice, Source, StageTask
 
 if TYPE_CHECKING:
     from takedown.config import Settings
@@ -76,12 +76,22 @@ class StateCollector(Collector):
             "takedown_poll_lateness_seconds", "How overdue the most overdue source poll is."
         )
         depth = GaugeMetricFamily("takedown_queue_depth", "Tasks waiting in the queue.")
+        tasks = GaugeMetricFamily(
+            "takedown_tasks",
+            "Journaled plain tasks per stage and state (failed: parked with a reason).",
+            labels=["stage", "state"],
+        )
         try:
             with self.rt.db.session() as s:
                 for name, table in _TABLES.items():
                     q = select(table.state, func.count()).group_by(table.state)
                     for state, count in s.execute(q).tuples():
                         items.add_metric([name, str(state)], float(count))
+                q = select(StageTask.stage, StageTask.state, func.count()).group_by(
+                    StageTask.stage, StageTask.state
+                )
+                for stage, state, count in s.execute(q).tuples():
+                    tasks.add_metric([str(stage), str(state)], float(count))
                 due = s.execute(
                     select(func.min(Source.next_poll_at)).where(
                         Source.paused.is_(False), Source.deleted.is_(False)
@@ -99,6 +109,7 @@ class StateCollector(Collector):
         except Exception:
             log.exception("metrics: cannot read the queue")
         yield items
+        yield tasks
         yield lateness
         yield depth
 

@@ -316,6 +316,7 @@ def test_a_page_reported_for_its_text_alone_can_be_approved(code: str) -> None:
     )
     draft = compose_notice(_request("en", j, pages=(text_page,)))
     assert "     SHA-256: " not in draft.body  # no file line
+    assert Translator("en").gettext(m.HASH_USE) not in draft.body  # nor a word about files
     assert missing_elements(j, draft.elements, draft.body) == []
     cut = draft.body.replace(text_page.url, "")
     assert any("hashes" in r or "urls" in r for r in missing_elements(j, draft.elements, cut))

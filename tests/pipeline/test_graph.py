@@ -97,7 +97,8 @@ def test_every_handoff_is_declared(tmp_path: Path) -> None:
     # The scan sees real hand-offs (it is not vacuous): poll's go through ingest_page.
     assert {"fetch", "rematch"} <= _handoffs(graph.stage("poll"))[0]
     assert {"triage", "fetch"} <= _handoffs(graph.stage("hash"))[0]
-    assert _handoffs(graph.stage("capture"))[0] == {"draft"}
+    assert _handoffs(graph.stage("capture"))[0] == {"draft", "report"}
+    assert _handoffs(graph.stage("draft"))[0] == {"draft"}
 
 
 def test_an_undeclared_handoff_is_refused(tmp_path: Path) -> None:

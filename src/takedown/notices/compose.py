@@ -286,7 +286,8 @@ def _render(req: NoticeRequest, t: Translator, opening: list[str]) -> tuple[_Bod
         t.format(m.CATEGORY_LINE, category=t.gettext(_CATEGORY_TEXT[req.category])), "category"
     )
     _content(req, t, body)
-    body.add(t.gettext(m.HASH_USE))
+    if any(page.files for page in req.pages):  # never a sentence about files that are not listed
+        body.add(t.gettext(m.HASH_USE))
     body.add(t.gettext(m.EVIDENCE_NOTE), "evidence")
     body.add(_law(t, j, j.legal_basis), "legal_basis")
     body.add(_basis(req, t), j.basis_element)

@@ -22,6 +22,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from sqlalchemy import ColumnElement
@@ -46,6 +47,7 @@ STAGES_BASE: Mapping[str, int] = {
     "takedown.pipeline.stages.triage:TriageStage": 350,
     "takedown.pipeline.stages.ocr:OcrStage": 360,
     "takedown.pipeline.stages.capture:CaptureStage": 400,
+    "takedown.pipeline.stages.report:ReportStage": 410,
     "takedown.pipeline.stages.draft:DraftStage": 500,
     "takedown.pipeline.stages.send:SendStage": 600,
     "takedown.pipeline.stages.recheck:RecheckStage": 700,
@@ -99,6 +101,25 @@ class Work:
 
     def states(self) -> list[str]:
         return [s for s in (self.ready, self.working, self.done, self.failed) if s]
+
+
+@cache
+def task_work(stage: str) -> Work:
+    """The journal rows of a plain stage's tasks (``work`` is None): claimed, swept and parked
+    like any work item, and deleted once the task has run."""
+    from takedown.store.tables.tasks import StageTask
+
+    return Work(
+        StageTask,
+        ready="ready",
+        working="running",
+        where=lambda: StageTask.stage == stage,
+    )
+
+
+def work_of(stage: type[Stage] | Stage) -> Work:
+    """What a stage's tasks claim: its own table's rows, or its journal of plain tasks."""
+    return stage.work if stage.work is not None else task_work(stage.name)
 
 
 class Stage(Protocol):
@@ -198,16 +219,17 @@ class Graph:
         """The graph for people and machines: ``takedown pipeline [--json]``."""
         stages = []
         for st in self.stages:
-            work = st.work
+            work = work_of(st)
             stages.append(
                 {
                     "name": st.name,
                     "lane": st.lane,
                     "successors": list(st.successors),
                     "concurrency": st.concurrency(settings),
-                    "table": work.model.__tablename__ if work else None,
-                    "states": work.states() if work else [],
-                    "max_attempts": work.max_attempts if work else None,
+                    "table": work.model.__tablename__,
+                    "states": work.states(),
+                    "journaled": st.work is None,
+                    "max_attempts": work.max_attempts,
                     "doc": (st.__doc__ or "").strip().splitlines()[0] if st.__doc__ else "",
                 }
             )

@@ -11,9 +11,10 @@ from takedown import audit
 from takedown.config import Settings
 from takedown.pipeline.context import StageContext
 from takedown.pipeline.graph import Graph, Stage
+from takedown.pipeline.lease import Leases
 from takedown.pipeline.queue import Queues
 from takedown.pipeline.services import Services
-from takedown.pipeline.stage import execute
+from takedown.pipeline.stage import execute, journal
 from takedown.plugins import log_enabled
 from takedown.store.db import Database
 from takedown.store.migrate import upgrade
@@ -33,6 +34,7 @@ class Runtime:
         audit.install_signer(self.db.engine, self.services.signer)
         self.graph = Graph.from_settings(settings)
         self.queues = Queues(settings, {st.name: st.lane for st in self.graph.stages})
+        self.leases = Leases(self.db, settings.lease_seconds)
         self.stages: dict[str, Stage] = {}
         self.workers_running = False
         for cls in self.graph.stages:
@@ -48,7 +50,7 @@ class Runtime:
             self.queues.bind(cls.name, partial(self._run, stage))
 
     def _run(self, stage: Stage, item_id: int) -> None:
-        execute(self.db, stage, item_id, self._requeue, self.settings.lease_seconds)
+        execute(self.db, stage, item_id, self._requeue, self.settings.lease_seconds, self.leases)
 
     def _requeue(self, stage: str, item_id: int, priority: float, delay: float | None) -> None:
         self.queues.enqueue(stage, item_id, priority, delay)
@@ -56,6 +58,11 @@ class Runtime:
     def handoff(self, source: str, target: str, item_id: int, priority: float = 0.0) -> None:
         """Queue ``item_id`` for ``target``; ``source`` must declare it (see the graph)."""
         if self.graph.check_handoff(source, target):
+            if self.graph.stage(target).work is None:  # a plain task: journaled first
+                task_id = journal(self.db, target, item_id, priority)
+                if task_id is None:
+                    return  # one for the same item already waits
+                item_id = task_id
             self.queues.enqueue(target, item_id, priority)
         else:
             log.debug(
@@ -78,6 +85,7 @@ class Runtime:
         log_enabled()
 
     def close(self) -> None:
+        self.leases.close()
         audit.install_signer(self.db.engine, None)
         self.services.close()
         self.db.dispose()

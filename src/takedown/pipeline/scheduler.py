@@ -18,7 +18,7 @@ from functools import partial
 
 from takedown.ops import beat
 from takedown.pipeline.context import JobContext
-from takedown.pipeline.graph import LANES, Job
+from takedown.pipeline.graph import LANES, Job, work_of
 from takedown.pipeline.runtime import Runtime
 from takedown.pipeline.stage import sweep
 from takedown.store.base import utcnow
@@ -32,9 +32,7 @@ def sweep_stages(rt: Runtime, lanes: tuple[str, ...] = LANES) -> int:
     lease = timedelta(seconds=rt.settings.lease_seconds)
     total = 0
     for cls in rt.graph.in_lanes(lanes):
-        if cls.work is None:
-            continue
-        for item_id in sweep(rt.db, cls.work, lease, rt.queues.pending(cls.name)):
+        for item_id in sweep(rt.db, work_of(cls), lease, rt.queues.pending(cls.name)):
             rt.queues.enqueue(cls.name, item_id)
             total += 1
     if total:

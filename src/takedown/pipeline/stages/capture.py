@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from typing import ClassVar
 
 from sqlalchemy import select
@@ -17,11 +18,9 @@ from takedown.evidence.capture import (
     capture_evidence,
     new_evidence_key,
 )
-from takedown.evidence.record import EvidenceRecord
-from takedown.evidence.reports.build import add_reports
-from takedown.evidence.reports.content import MatchInfo, ReportInput, segments_from_detail
 from takedown.pipeline.context import StageContext
 from takedown.pipeline.graph import Work
+from takedown.pipeline.stage import Defer
 from takedown.pipeline.stages.draft import request_draft
 from takedown.store.base import utcnow
 from takedown.store.tables import Artifact, Detection, Evidence, Page
@@ -29,6 +28,7 @@ from takedown.store.tables import Artifact, Detection, Evidence, Page
 log = logging.getLogger(__name__)
 ACTOR = f"takedown/{__version__} capture"
 CAPTURE_TIMEOUT = 180.0
+DEFER_SECONDS = 1.0  # a deferred keyword-only capture is offered again after this
 
 
 class CaptureStage:
@@ -36,13 +36,15 @@ class CaptureStage:
 
     name: ClassVar[str] = "capture"
     lane: ClassVar[str] = "browser"
-    successors: ClassVar[tuple[str, ...]] = ("draft",)
+    successors: ClassVar[tuple[str, ...]] = ("draft", "report")
     work: ClassVar[Work | None] = Work(
         Evidence, ready="pending", working="capturing", done="captured", max_attempts=3
     )
 
     def __init__(self, ctx: StageContext) -> None:
         self.ctx = ctx
+        # Keyword-only captures at once: all pages but one (the browser enforces the same).
+        self._background = threading.Semaphore(max(1, ctx.settings.browser_contexts - 1))
 
     @classmethod
     def concurrency(cls, settings: Settings) -> int:
@@ -51,8 +53,16 @@ class CaptureStage:
         return settings.browser_contexts + 1
 
     def run(self, evidence_id: int) -> None:
-        for notice_id, priority in capture(self.ctx, evidence_id):
+        drafts = capture(self.ctx, evidence_id, self._background)
+        for notice_id, priority in drafts:
             self.ctx.handoff("draft", notice_id, priority)
+        with self.ctx.db.session() as s:
+            ev = s.get(Evidence, evidence_id)
+            captured = ev is not None and ev.state == "captured"
+        if captured:
+            # The reports are CPU work: written in the hash lane, so the browser's threads go
+            # back to capturing, and the draft (which cites the capture) does not wait for them.
+            self.ctx.handoff("report", evidence_id, 0.0)
 
 
 def _fresh_key(ctx: StageContext, evidence_id: int, old: str, left: list[str]) -> str:
@@ -75,8 +85,15 @@ def _fresh_key(ctx: StageContext, evidence_id: int, old: str, left: list[str]) -
     return key
 
 
-def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
-    """Capture the evidence; returns the drafts (notice id, priority) it completes."""
+def capture(
+    ctx: StageContext, evidence_id: int, background_gate: threading.Semaphore | None = None
+) -> list[tuple[int, float]]:
+    """Capture the evidence; returns the drafts (notice id, priority) it completes.
+
+    A keyword-only page (``background``) that finds every ``background_gate`` slot taken is
+    deferred (:class:`Defer`): the thread goes back to the queue, where a match's capture may
+    be waiting, instead of blocking behind the other keyword captures.
+    """
     with ctx.db.session() as s:
         ev = s.get(Evidence, evidence_id)
         if ev is None:
@@ -84,19 +101,29 @@ def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
         key, url = ev.key, ev.page_url
         dets = list(s.execute(select(Detection).where(Detection.page_id == ev.page_id)).scalars())
         media_urls = sorted({d.media_url for d in dets if d.media_url})
-        matches = tuple(
-            MatchInfo(
-                reference=f"REF-{d.reference_id:06d}" if d.reference_id else "keyword",
-                algorithm=d.algorithm,
-                distance=d.distance,
-                media_url=d.media_url,
-                segments=segments_from_detail(d.detail),
-            )
-            for d in dets
-        )
         case_ids = sorted({d.case_id for d in dets if d.case_id is not None})
         priority = max((d.priority for d in dets), default=0.0)
         background = all(d.kind == "text" for d in dets)
+    if background and background_gate is not None:
+        if not background_gate.acquire(blocking=False):
+            raise Defer(DEFER_SECONDS, priority)
+        try:
+            return _capture(ctx, evidence_id, key, url, media_urls, case_ids, priority, True)
+        finally:
+            background_gate.release()
+    return _capture(ctx, evidence_id, key, url, media_urls, case_ids, priority, background)
+
+
+def _capture(
+    ctx: StageContext,
+    evidence_id: int,
+    key: str,
+    url: str,
+    media_urls: list[str],
+    case_ids: list[int],
+    priority: float,
+    background: bool,
+) -> list[tuple[int, float]]:
     services = ctx.services.evidence
     store, vault = services.store, services.vault
     if store.names(key):
@@ -121,19 +148,6 @@ def capture(ctx: StageContext, evidence_id: int) -> list[tuple[int, float]]:
         )
     except CaptureError as exc:
         return _failed(ctx, evidence_id, exc.reason, priority)
-    case_ref = f"CASE-{case_ids[0]:06d}" if case_ids else "CASE-PROACTIVE"
-    rec = EvidenceRecord.open(store, key, vault=vault, signer=services.signer)
-    committed = add_reports(
-        rec,
-        ReportInput(
-            case_reference=case_ref,
-            custody_entry_id=committed.entry.id,
-            matches=matches,
-            center_name=ctx.settings.center_name,
-        ),
-        actor=ACTOR,
-        tsa=services.tsa,
-    )
     manifest = committed.manifest
     with ctx.db.session() as s:
         ev = s.get(Evidence, evidence_id)

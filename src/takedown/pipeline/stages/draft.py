@@ -6,7 +6,7 @@ import logging
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import urlsplit
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from takedown.audit import Event, record
@@ -50,7 +50,12 @@ ACTOR = "system:drafting"
 
 
 def request_draft(s: Session, case_id: int, site: str) -> Notice | None:
-    """Make sure a draft for (case, site) will be (re)composed; returns it when it needs a task."""
+    """Make sure a draft for (case, site) will be (re)composed; returns it when it needs a task.
+
+    A draft being composed right now is flagged to go again when it is done (it may have
+    claimed its detections before this one's evidence arrived); every step is a conditional
+    UPDATE, so no interleaving with the running draft loses the request.
+    """
     notice = s.execute(
         select(Notice).where(
             Notice.case_id == case_id,
@@ -65,11 +70,40 @@ def request_draft(s: Session, case_id: int, site: str) -> Notice | None:
         s.flush()
         record(s, Event("notice.create", ACTOR, "notice", notice.id, {"site": site}))
         return notice
-    if notice.draft_state == "idle":
-        notice.draft_state = "pending"
-        notice.draft_changed_at = utcnow()
+    if _pend(s, notice.id):
         return notice
-    return None
+    flagged = s.execute(
+        update(Notice)
+        .where(Notice.id == notice.id, Notice.draft_state == "drafting")
+        .values(draft_again=True)
+    )
+    if flagged.rowcount:  # type: ignore[attr-defined]
+        return None  # the running draft goes again when it is done
+    return notice if _pend(s, notice.id) else None  # it finished meanwhile, or one is pending
+
+
+def _pend(s: Session, notice_id: int) -> bool:
+    moved = s.execute(
+        update(Notice)
+        .where(Notice.id == notice_id, Notice.draft_state == "idle")
+        .values(draft_state="pending", draft_changed_at=utcnow())
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
+
+
+def draft_again(s: Session, notice_id: int) -> bool:
+    """After a draft: True (and the notice pending again) when it was asked for meanwhile."""
+    moved = s.execute(
+        update(Notice)
+        .where(
+            Notice.id == notice_id,
+            Notice.draft_again.is_(True),
+            Notice.draft_state == "idle",
+            Notice.status == "draft",
+        )
+        .values(draft_state="pending", draft_again=False, draft_changed_at=utcnow())
+    )
+    return bool(moved.rowcount)  # type: ignore[attr-defined]
 
 
 def request_referral(s: Session, root: Notice, kcsc_address: str = "") -> Notice:
@@ -284,7 +318,8 @@ class DraftStage:
 
     name: ClassVar[str] = "draft"
     lane: ClassVar[str] = "notice"
-    successors: ClassVar[tuple[str, ...]] = ()
+    # Itself: a detection's evidence arrived while the draft was composed (see request_draft).
+    successors: ClassVar[tuple[str, ...]] = ("draft",)
     work: ClassVar[Work | None] = Work(
         Notice,
         ready="pending",
@@ -304,6 +339,12 @@ class DraftStage:
 
     def run(self, notice_id: int) -> None:
         draft(self.ctx, notice_id)
+        with self.ctx.db.session() as s:
+            again = draft_again(s, notice_id)
+            notice = s.get(Notice, notice_id) if again else None
+            priority = notice.priority if notice is not None else 0.0
+        if again:
+            self.ctx.handoff("draft", notice_id, priority)
 
 
 def _idle(notice: Notice, error: str | None) -> None:

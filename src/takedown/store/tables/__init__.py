@@ -16,6 +16,7 @@ from takedown.store.tables.exchange import Bank, BankChange, BankEntry, IntakeLi
 from takedown.store.tables.mail import MailboxCursor, MailMessage
 from takedown.store.tables.monitoring import Media, Page, Source, page_media
 from takedown.store.tables.notices import Contact, Followup, Notice, notice_detections
+from takedown.store.tables.tasks import StageTask
 
 __all__ = [
     "ROLES",
@@ -40,6 +41,7 @@ __all__ = [
     "Page",
     "Reference",
     "Source",
+    "StageTask",
     "Token",
     "UiSession",
     "User",

@@ -83,6 +83,9 @@ class Notice(Base):
     draft_state: Mapped[str] = mapped_column(String(20), index=True, default="pending")
     draft_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
     draft_attempts: Mapped[int] = mapped_column(default=0)
+    # Set when a detection's evidence arrives while the draft is being composed: the draft then
+    # goes again, so the detection is never left out (migration 0018).
+    draft_again: Mapped[bool] = mapped_column(default=False)
     # Sending: none -> queued -> sending -> done | retry | blocked.
     send_state: Mapped[str] = mapped_column(String(20), index=True, default="none")
     send_changed_at: Mapped[datetime] = mapped_column(default=utcnow)
