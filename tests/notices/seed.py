@@ -20,7 +20,6 @@ from takedown.pipeline.stages.draft import request_draft
 from takedown.store.base import utcnow
 from takedown.store.tables import (
     Case,
-    Contact,
     Detection,
     Evidence,
     Media,
@@ -30,6 +29,7 @@ from takedown.store.tables import (
 )
 from tests.notices.conftest import Site
 from tests.sites.media import sample_image
+from tests.support.contacts import cache_contacts
 from tests.support.drain import drain
 from tests.support.images import jpeg
 
@@ -43,22 +43,6 @@ def _page(s: Session, site: Site) -> tuple[Case, Page]:
     s.add(page)
     s.flush()
     return case, page
-
-
-def _contacts(s: Session, page_url: str, contacts: list[tuple[str, str]]) -> None:
-    """The site's contacts as the contact lookup caches them (no lookup runs)."""
-    for rank, (address, source) in enumerate(contacts):
-        s.add(
-            Contact(
-                domain=site_key(page_url),
-                address=address,
-                source=source,
-                source_url=page_url,
-                rank=rank,
-                detail={},
-                expires_at=utcnow() + timedelta(days=1),
-            )
-        )
 
 
 def request_for(
@@ -81,7 +65,7 @@ def request_for(
             algorithm="keyword",
         )
         s.add(det)
-        _contacts(s, page.url, contacts)
+        cache_contacts(s, page.url, contacts)
         n = Notice(
             case_id=case.id,
             site=key,
@@ -148,7 +132,7 @@ def drafted_request_for(rt: Runtime, site: Site, contacts: list[tuple[str, str]]
                 status="active",
             )
         )
-        _contacts(s, page.url, contacts)
+        cache_contacts(s, page.url, contacts)
         notice = request_draft(s, case.id, site_key(page.url))
         assert notice is not None
         nid = notice.id
