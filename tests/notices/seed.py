@@ -7,22 +7,15 @@ about an image whose hashes are the real ones, for tests that must pass the appr
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from sqlalchemy.orm import Session
 
-from takedown.evidence.capture import new_evidence_key
-from takedown.matching.hashing import hash_media
 from takedown.notices.contacts.discover import site_key
-from takedown.pipeline.detections import url_hash
 from takedown.pipeline.runtime import Runtime
 from takedown.pipeline.stages.draft import request_draft
 from takedown.store.base import utcnow
 from takedown.store.tables import (
     Case,
     Detection,
-    Evidence,
-    Media,
     Notice,
     Page,
     notice_detections,
@@ -30,6 +23,7 @@ from takedown.store.tables import (
 from tests.notices.conftest import Site
 from tests.sites.media import sample_image
 from tests.support.contacts import cache_contacts
+from tests.support.detections import captured_image
 from tests.support.drain import drain
 from tests.support.images import jpeg
 
@@ -94,44 +88,9 @@ def drafted_request_for(rt: Runtime, site: Site, contacts: list[tuple[str, str]]
     image = jpeg(sample_image(3, 1, size=160))
     site.data("/m/1.jpg", image, "image/jpeg")
     site.html("/post/1", '<html><body><p>zorblat post</p><img src="/m/1.jpg"></body></html>')
-    hashes = hash_media(image)
-    media_url = site.url("/m/1.jpg")
     with rt.db.session() as s:
         case, page = _page(s, site)
-        media = Media(
-            url_hash=url_hash(media_url),
-            url=media_url,
-            page_id=page.id,
-            sha256=hashes.sha256,
-            md5=hashes.md5,
-            media_type="image/jpeg",
-            size=len(image),
-            hashes=hashes.to_dict(),
-            state="done",
-        )
-        evidence = Evidence(
-            key=new_evidence_key(),
-            page_id=page.id,
-            page_url=page.url,
-            captured_at=utcnow() - timedelta(minutes=5),
-            state="captured",
-        )
-        s.add_all([media, evidence])
-        s.flush()
-        s.add(
-            Detection(
-                case_id=case.id,
-                page_id=page.id,
-                media_id=media.id,
-                page_url=page.url,
-                media_url=media_url,
-                site=site_key(page.url),
-                kind="image",
-                algorithm="sha256",
-                evidence_id=evidence.id,
-                status="active",
-            )
-        )
+        captured_image(s, case.id, page, site.url("/m/1.jpg"), image)
         cache_contacts(s, page.url, contacts)
         notice = request_draft(s, case.id, site_key(page.url))
         assert notice is not None
