@@ -41,7 +41,11 @@ def site() -> Iterator[Site]:
 
 
 @pytest.fixture
-def rt(tmp_path: Path, site: Site, smtp_server: SmtpServer) -> Iterator[Runtime]:
+def rt(
+    request: pytest.FixtureRequest, tmp_path: Path, site: Site, smtp_server: SmtpServer
+) -> Iterator[Runtime]:
+    # A test may set the regulator's address (indirect parametrization); "" sets none.
+    regulator = getattr(request, "param", "referrals@regulator.test")
     r = Runtime(
         Settings(
             home=tmp_path / "home",
@@ -50,7 +54,7 @@ def rt(tmp_path: Path, site: Site, smtp_server: SmtpServer) -> Iterator[Runtime]
             smtp_from="requests@center.test",
             renotice_seconds=3600,
             renotice_escalate_after=2,
-            regulator_email="referrals@regulator.test",
+            regulator_email=regulator,
             **CENTER_IDENTITY,
         )
     )
@@ -133,3 +137,34 @@ def test_a_removed_reply_stops_the_sequence(rt: Runtime, site: Site) -> None:
         n = s.get(Notice, first)
         assert n is not None and n.renotice_step == "stopped"
     assert _a_day_later(rt) == []
+
+
+@pytest.mark.parametrize("rt", [""], indirect=True)
+def test_a_referral_with_no_regulator_address_waits_for_one(
+    rt: Runtime, site: Site, smtp_server: SmtpServer
+) -> None:
+    _first_request(rt, site)
+    kinds: list[str] = []
+    draft: Notice | None = None
+    for _ in range(6):
+        [draft] = _a_day_later(rt)
+        kinds.append(draft.kind)
+        if draft.kind == "referral":
+            break
+        _approve(rt, draft.id)
+    assert draft is not None and kinds[-1] == "referral", kinds
+    # Nobody found for the site is taken instead, and nothing is drafted to no one.
+    assert draft.to == [] and not draft.body
+    assert draft.error and "TAKEDOWN_REGULATOR_EMAIL" in draft.error
+    with pytest.raises(workflow.WorkflowError, match="no recipient"):
+        workflow.approve(rt, draft.id, OFFICER)
+    # The officer names the regulator; the referral is drawn up under Korean law and passes.
+    workflow.edit_draft(rt, draft.id, OFFICER, to=["referrals@regulator.test"])
+    workflow.rerender(rt, draft.id, OFFICER, "ko")
+    with rt.db.session() as s:
+        referral = s.get(Notice, draft.id)
+        assert referral is not None and referral.jurisdiction == "kr"
+        assert "referrals@regulator.test" in referral.body and site.url("/post/1") in referral.body
+        assert workflow.approval_problems(rt.settings, s, referral) == []
+    _approve(rt, draft.id)
+    assert smtp_server.mailbox.messages[-1][0].rcpt_tos == ["referrals@regulator.test"]
