@@ -6,14 +6,13 @@ is dismissed and recorded, and no WebRTC object is left to open a socket past th
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
-from typing import Protocol
 
 from playwright.async_api import BrowserContext, Dialog, Page, Route
 from playwright.async_api import Error as PlaywrightError
 
+from takedown.fetch.guardproxy import ConnectGuard
 from takedown.fetch.pagecapture import BlockedRequest, CaptureLimits
 from takedown.fetch.recording import Clock, PageRecording
 
@@ -34,16 +33,9 @@ BLOCK_WEBRTC_SCRIPT = """(() => {
 })();"""
 
 
-class RequestGuard(Protocol):
-    """What the browser needs from :class:`takedown.fetch.guard.UrlGuard`: raise to refuse."""
-
-    def check(self, url: str) -> None: ...
-
-    def check_literal(self, url: str) -> None: ...
-
-    def check_address(
-        self, url: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address
-    ) -> None: ...
+# What the browser needs of :class:`takedown.fetch.guard.UrlGuard` (raise to refuse): the same
+# as the guard proxy needs for the connections it opens.
+RequestGuard = ConnectGuard
 
 
 async def open_guarded_page(
