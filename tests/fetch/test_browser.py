@@ -10,32 +10,29 @@ import pytest
 from takedown.fetch.browser import Browser, BrowserConfig, BrowserError, _proxy_option
 from takedown.fetch.guard import UrlGuard
 from takedown.fetch.guardproxy import GuardProxy
-from tests.evidence.site import LocalWeb, Loop
+from tests.evidence.site import Loop
 from tests.sites.server import Reply, ServerThread
+from tests.support.hostileweb import canary_server, event_loop, hostile_web
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def watched() -> Iterator[ServerThread]:
-    """A server no page may reach."""
-    with ServerThread(lambda request: Reply(200, b"canary", "text/plain")) as running:
+    with canary_server() as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 def site(watched: ServerThread) -> Iterator[ServerThread]:
-    web = LocalWeb(watched.origin)
-    with ServerThread(web) as running:
+    with hostile_web(watched) as (running, _pages):
         yield running
-        web.release.set()
 
 
 @pytest.fixture(scope="module")
 def loop() -> Iterator[Loop]:
-    running = Loop()
-    yield running
-    running.close()
+    with event_loop() as running:
+        yield running
 
 
 @pytest.fixture(scope="module")

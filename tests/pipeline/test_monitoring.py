@@ -3,61 +3,25 @@ and GET /detections lists them with media_url as the page links it. Hostile site
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from fastapi.testclient import TestClient
 from PIL import Image
 
-from takedown.config import Settings
 from takedown.pipeline.runtime import Runtime
-from takedown.web.app import create_app
-from tests.conftest import auth
 from tests.sites import TestWeb
 from tests.sites.media import sample_image
+from tests.support import monitoring
 from tests.support.drain import poll_now
 from tests.support.images import jpeg
+from tests.support.monitoring import Api
 
 KEYWORD = "zorblat"
+web, rt, api = monitoring.web, monitoring.rt, monitoring.api
 
 
-@pytest.fixture
-def web() -> Iterator[TestWeb]:
-    with TestWeb(drip_interval=0.5) as w:
-        yield w
-
-
-@pytest.fixture
-def rt(tmp_path: Path, web: TestWeb) -> Iterator[Runtime]:
-    r = Runtime(
-        Settings(
-            home=tmp_path / "home",
-            fetch_allow=[web.origin],
-            fetch_total_timeout=4.0,
-            fetch_read_timeout=2.0,
-            fetch_retries=0,
-        )
+def _case_with_reference(api: Api, original: Image.Image) -> int:
+    case = monitoring.case_with_reference(
+        api, jpeg(original, 95), filename="ref.jpg", media_type="image/jpeg", keywords=[KEYWORD]
     )
-    yield r
-    r.close()
-
-
-@pytest.fixture
-def api(rt: Runtime) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    from takedown.accounts.tokens import create_token
-
-    with rt.db.session() as s:
-        token = create_token(s, "officer", "t")[1]
-    with TestClient(create_app(rt.settings, rt)) as c:
-        yield c, auth(token)
-
-
-def _case_with_reference(c: TestClient, h: dict[str, str], original: Image.Image) -> int:
-    case = c.post("/api/v1/cases", json={"name": "c1", "keywords": [KEYWORD]}, headers=h).json()
-    files = {"file": ("ref.jpg", jpeg(original, 95), "image/jpeg")}
-    r = c.post(f"/api/v1/cases/{case['id']}/references", files=files, headers=h)
-    assert r.status_code == 201, r.text
     return int(case["id"])
 
 
@@ -78,11 +42,11 @@ def test_each_source_kind_finds_a_new_post_and_its_matching_media(
     render: str,
     web: TestWeb,
     rt: Runtime,
-    api: tuple[TestClient, dict[str, str]],
+    api: Api,
 ) -> None:
     c, h = api
     original = sample_image(40, 3, size=480)
-    case_id = _case_with_reference(c, h, original)
+    case_id = _case_with_reference(api, original)
     body = {
         "url": web.source_url(site),
         "kind": kind,
@@ -112,11 +76,11 @@ def test_each_source_kind_finds_a_new_post_and_its_matching_media(
 
 @pytest.mark.slow
 def test_hostile_sites_cause_no_crash_and_no_private_request(
-    web: TestWeb, rt: Runtime, api: tuple[TestClient, dict[str, str]]
+    web: TestWeb, rt: Runtime, api: Api
 ) -> None:
     c, h = api
     original = sample_image(41, 5, size=480)
-    _case_with_reference(c, h, original)
+    _case_with_reference(api, original)
     for site, kind in (("board", "page"), ("feed", "feed"), ("sitemap", "sitemap")):
         web.publish_hostile(site)
         c.post(

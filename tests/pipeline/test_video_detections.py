@@ -8,51 +8,36 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from takedown.config import Settings
 from takedown.media.audio import fpcalc_available
 from takedown.pipeline.runtime import Runtime
 from takedown.store.tables import Detection, Media
-from takedown.web.app import create_app
-from tests.conftest import auth
 from tests.matching.clips import cut, slideshow, still
 from tests.sites import TestWeb
+from tests.support import monitoring
 from tests.support.drain import poll_now
+from tests.support.monitoring import Api
 
 pytestmark = [
     pytest.mark.slow,
     pytest.mark.skipif(not fpcalc_available(), reason="fpcalc not installed"),
 ]
-
-
-@pytest.fixture
-def web() -> Iterator[TestWeb]:
-    with TestWeb(drip_interval=0.5) as w:
-        yield w
+web, api = monitoring.web, monitoring.api
 
 
 @pytest.fixture
 def rt(tmp_path: Path, web: TestWeb) -> Iterator[Runtime]:
-    r = Runtime(
-        Settings(
-            home=tmp_path / "home",
-            fetch_allow=[web.origin],
-            fetch_total_timeout=10.0,
-            fetch_read_timeout=5.0,
-            fetch_retries=0,
-        )
-    )
-    yield r
-    r.close()
+    # Video files are larger and slower to serve than pictures: more time per fetch.
+    with monitoring.monitoring_runtime(
+        tmp_path / "home", web, total_timeout=10.0, read_timeout=5.0
+    ) as r:
+        yield r
 
 
 def test_excerpt_detection_records_segments_and_a_broken_video_fails_alone(
-    web: TestWeb, rt: Runtime, tmp_path: Path
+    web: TestWeb, rt: Runtime, api: Api, tmp_path: Path
 ) -> None:
-    from takedown.accounts.tokens import create_token
-
     reference = slideshow(
         tmp_path / "ref.mp4", [still(tmp_path, n) for n in ("astronaut", "coffee", "chelsea")], 5
     )
@@ -64,23 +49,19 @@ def test_excerpt_detection_records_segments_and_a_broken_video_fails_alone(
     )
     broken = compilation.read_bytes()[:4000]  # a header and a few bytes of a stream
     mirrored = cut(tmp_path / "mirrored.mp4", [(reference, 0, 15)], vf="hflip,hue=h=60")
-    with rt.db.session() as s:
-        token = create_token(s, "officer", "t")[1]
-    with TestClient(create_app(rt.settings, rt)) as c:
-        h = auth(token)
-        case = c.post("/api/v1/cases", json={"name": "c1", "keywords": []}, headers=h).json()
-        files = {"file": ("ref.mp4", reference.read_bytes(), "video/mp4")}
-        r = c.post(f"/api/v1/cases/{case['id']}/references", files=files, headers=h)
-        assert r.status_code == 201, r.text
-        body = {"url": web.source_url("board"), "kind": "page", "interval_seconds": 60}
-        assert c.post("/api/v1/sources", json=body, headers=h).status_code == 201
-        post = web.publish(
-            "board",
-            body="a clip",
-            images=0,
-            video_bytes=[broken, compilation.read_bytes(), mirrored.read_bytes()],
-        )
-        poll_now(rt, skip={"capture"})
+    case = monitoring.case_with_reference(
+        api, reference.read_bytes(), filename="ref.mp4", media_type="video/mp4", keywords=[]
+    )
+    c, h = api
+    body = {"url": web.source_url("board"), "kind": "page", "interval_seconds": 60}
+    assert c.post("/api/v1/sources", json=body, headers=h).status_code == 201
+    post = web.publish(
+        "board",
+        body="a clip",
+        images=0,
+        video_bytes=[broken, compilation.read_bytes(), mirrored.read_bytes()],
+    )
+    poll_now(rt, skip={"capture"})
     broken_url, compilation_url, mirrored_url = post.media_urls
     with rt.db.session() as s:
         dets = list(s.execute(select(Detection).where(Detection.kind == "video")).scalars())

@@ -5,93 +5,32 @@ viewer who cannot approve."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import Dialog
 from sqlalchemy import select
 
-from takedown.config import Settings
-from takedown.pipeline.roles import Workers
 from takedown.pipeline.runtime import Runtime
 from takedown.store.tables import AuditEvent, Notice
-from takedown.web.app import create_app
-from takedown.web.ui import mount
-from takedown.web.ui.localserver import LocalServer
-from takedown.web.ui.sample import Seeded, seed_sample
-from tests.notices.conftest import SmtpServer
-from tests.support.identity import CENTER_IDENTITY
-from tests.ui.conftest import VAULT_KEY
+from tests.support.contacts import cache_contacts
+from tests.support.uiserver import ServedUi, served_ui
 from tests.ui.test_queue import assert_blurred_thumbnail
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REVEAL_SECONDS = 2
-
-
-@dataclass
-class Site:
-    url: str
-    rt: Runtime
-    seeded: Seeded
-    smtp: SmtpServer
-    browser: Browser
+# The sample draft's site and its contact, as the lookup would have cached them: re-rendering
+# in the editor finds them there and looks nothing up.
+SAMPLE_CONTACT = ("https://photos.example/contact", [("abuse@photos.example", "site")])
 
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    smtp = SmtpServer()
-    smtp.start()
-    home: Path = tmp_path_factory.mktemp("ui-browser") / "home"
-    settings = Settings(
-        home=home,
-        vault_key=VAULT_KEY,
-        reveal_seconds=REVEAL_SECONDS,
-        smtp_url=smtp.url,
-        smtp_from="takedown@center.example",
-        **CENTER_IDENTITY,
-    )
-    rt = Runtime(settings)
-    seeded = seed_sample(rt)
-    app = create_app(settings, rt)
-    mount(app, rt)
-    server = LocalServer(app)
-    workers = Workers(rt, ("notice",))  # approval hands the request to the notice lane
-    workers.start()
-    try:
-        url = server.start()
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS
-            )
-            yield Site(url, rt, seeded, smtp, browser)
-            browser.close()
-    finally:
-        server.stop()
-        workers.stop()
-        rt.close()
-        smtp.stop()
-
-
-def logged_in(site: Site, role: str) -> Page:
-    page = site.browser.new_context(locale="en-US").new_page()
-    page.goto(f"{site.url}/login")
-    name = f"sample-{role}"
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", site.seeded.users[name])
-    page.click("button.primary")
-    page.wait_for_url("**/queue")
-    return page
+def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServedUi]:
+    home = tmp_path_factory.mktemp("ui-browser") / "home"
+    with served_ui(home, reveal_seconds=REVEAL_SECONDS) as ui:
+        with ui.rt.db.session() as s:
+            cache_contacts(s, *SAMPLE_CONTACT)
+        yield ui
 
 
 def audit(rt: Runtime, action: str) -> list[AuditEvent]:
@@ -99,8 +38,8 @@ def audit(rt: Runtime, action: str) -> list[AuditEvent]:
         return list(s.execute(select(AuditEvent).where(AuditEvent.action == action)).scalars())
 
 
-def test_officer_sees_blurred_previews_in_the_queue(site: Site) -> None:
-    page = logged_in(site, "officer")
+def test_officer_sees_blurred_previews_in_the_queue(site: ServedUi) -> None:
+    page = site.logged_in("officer")
     first = page.locator(f"#notice-{site.seeded.notice_id}")
     thumbs = first.locator("img.thumb")
     assert thumbs.count() == len(site.seeded.images)
@@ -131,8 +70,8 @@ def test_officer_sees_blurred_previews_in_the_queue(site: Site) -> None:
     page.context.close()
 
 
-def test_reveal_is_confirmed_audited_and_blurs_again(site: Site) -> None:
-    page = logged_in(site, "officer")
+def test_reveal_is_confirmed_audited_and_blurs_again(site: ServedUi) -> None:
+    page = site.logged_in("officer")
     figure = page.locator(f"#notice-{site.seeded.notice_id} figure.preview").first
     img = figure.locator("img.thumb")
     blurred_src = img.get_attribute("src")
@@ -168,21 +107,35 @@ def test_reveal_is_confirmed_audited_and_blurs_again(site: Site) -> None:
     page.context.close()
 
 
-@pytest.mark.xfail(
-    reason="merge of issues 13-15: the edited sample draft no longer passes the per-jurisdiction "
-    "approval check, so the approval is refused; the test's edit must keep the required elements",
-    strict=False,
-)
-def test_officer_edits_and_approves_and_the_mail_arrives(site: Site) -> None:
-    page = logged_in(site, "officer")
+def test_officer_edits_and_approves_and_the_mail_arrives(site: ServedUi) -> None:
+    page = site.logged_in("officer")
     nid = site.seeded.notice_id
     page.goto(f"{site.url}/notices/{nid}")
+    # Another desk of the site: the body still names the old address, so approval is refused
+    # until the text is drawn up again for the officer's recipient.
     page.fill("textarea[name=to]", "desk@photos.example")
+    page.click("form.editor button")
+    page.wait_for_selector("p.flash")
+    refused = page.locator(".approval-problems").inner_text()
+    assert "does not name the recipient desk@photos.example" in refused
+    page.once("dialog", lambda d: d.accept())
+    with page.expect_navigation():
+        page.click("form[action$='/language'] button")
+    assert page.locator(".approval-problems").count() == 0
+    assert page.input_value("textarea[name=to]") == "desk@photos.example"
+    rendered = page.input_value("textarea[name=body]")
+    assert "desk@photos.example" in rendered
+    # The officer's own words go in after the greeting; every required element stays.
+    greeting, rest = rendered.split("\n\n", 1)
+    note = "Our desk adds: the three files below are one gallery of this post."
     page.fill("input[name=subject]", "Removal request: post 17 (edited)")
-    page.fill("textarea[name=body]", "Please remove the files listed. Reference ev-sample.")
+    page.fill("textarea[name=body]", f"{greeting}\n\n{note}\n\n{rest}")
     page.click("form.editor button")
     page.wait_for_selector("p.flash")
     assert "Removal request: post 17 (edited)" in page.locator(".mail").inner_text()
+    assert page.locator(".approval-problems").count() == 0
+    assert page.locator("table.elements tr.missing").count() == 0
+    assert page.locator("table.elements tr.present").count() > 0
     messages: list[str] = []
 
     def accept(dialog: Dialog) -> None:
@@ -197,6 +150,8 @@ def test_officer_edits_and_approves_and_the_mail_arrives(site: Site) -> None:
         notice = s.get(Notice, nid)
         assert notice is not None and notice.status == "sent"
         assert notice.approved_by == "user:sample-officer"
+        reference = notice.reference
+    assert reference
     received = site.smtp.mailbox.messages
     assert len(received) == 1
     envelope, message = received[0]
@@ -207,14 +162,16 @@ def test_officer_edits_and_approves_and_the_mail_arrives(site: Site) -> None:
         for part in message.walk()
         if part.get_content_type() == "text/plain"
     ]
-    assert any("Reference ev-sample." in t for t in texts)
-    timeline = page.locator("ol.timeline").inner_text()
+    [sent] = [t for t in texts if note in t]
+    assert reference in sent and "addressed to desk@photos.example" in sent
+    # The notice's own history (the mail timeline of replies is a list of its own).
+    timeline = page.locator("ol.timeline:not(.mail-timeline)").inner_text()
     assert "승인 · user:sample-officer" in timeline and "발송 · system:sender" in timeline
     page.context.close()
 
 
-def test_viewer_cannot_approve(site: Site) -> None:
-    page = logged_in(site, "viewer")
+def test_viewer_cannot_approve(site: ServedUi) -> None:
+    page = site.logged_in("viewer")
     draft = site.seeded.other_notice_ids[0]
     page.goto(f"{site.url}/notices/{draft}")
     assert page.locator("button.approve").count() == 0
@@ -232,8 +189,8 @@ def test_viewer_cannot_approve(site: Site) -> None:
     page.context.close()
 
 
-def test_language_switch_in_the_browser(site: Site) -> None:
-    page = logged_in(site, "viewer")
+def test_language_switch_in_the_browser(site: ServedUi) -> None:
+    page = site.logged_in("viewer")
     assert page.locator("h1").first.inner_text().startswith("검토 대기열")
     page.click("button[name=locale][value=en]")
     page.wait_for_load_state()

@@ -13,20 +13,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Dialog, Page, sync_playwright
+from playwright.sync_api import Dialog, Page
 
-from takedown.config import Settings
-from takedown.pipeline.roles import Workers
 from takedown.pipeline.runtime import Runtime
 from takedown.store.tables import Notice
-from takedown.web.app import create_app
-from takedown.web.ui import mount
-from takedown.web.ui.localserver import LocalServer
-from takedown.web.ui.sample import Seeded, seed_sample
 from tests.notices.conftest import SmtpServer
-from tests.support.identity import CENTER_IDENTITY
-from tests.ui.conftest import VAULT_KEY, audit_actions
-from tests.ui.test_browser import CHROMIUM_FLAGS
+from tests.support.uiserver import ServedUi, served_ui
+from tests.ui.conftest import audit_actions
 from tests.web.test_bulk import _copies
 
 pytestmark = pytest.mark.slow
@@ -37,12 +30,7 @@ KEYS_SITE = "keys.example"
 
 
 @dataclass
-class Site:
-    url: str
-    rt: Runtime
-    seeded: Seeded
-    smtp: SmtpServer
-    browser: Browser
+class Site(ServedUi):
     good: list[int]
     broken: int
     keyed: list[int]
@@ -50,51 +38,13 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    smtp = SmtpServer()
-    smtp.start()
-    home: Path = tmp_path_factory.mktemp("ui-volume") / "home"
-    settings = Settings(
-        home=home,
-        vault_key=VAULT_KEY,
-        reveal_seconds=1,
-        smtp_url=smtp.url,
-        smtp_from="takedown@center.example",
-        **CENTER_IDENTITY,
-    )
-    rt = Runtime(settings)
-    seeded = seed_sample(rt)
-    good = _copies(rt, seeded.notice_id, 3, site=BULK_SITE)
-    [broken] = _copies(rt, seeded.notice_id, 1, site=BULK_SITE, to=[])
-    keyed = _copies(rt, seeded.notice_id, 3, site=KEYS_SITE, priority=5.0)
-    app = create_app(settings, rt)
-    mount(app, rt)
-    server = LocalServer(app)
-    workers = Workers(rt, ("notice",))  # approval hands each request to the notice lane
-    workers.start()
-    try:
-        url = server.start()
-        with sync_playwright() as pw:
-            browser = pw.chromium.launch(
-                executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_FLAGS
-            )
-            yield Site(url, rt, seeded, smtp, browser, good, broken, keyed)
-            browser.close()
-    finally:
-        server.stop()
-        workers.stop()
-        rt.close()
-        smtp.stop()
-
-
-def logged_in(site: Site, role: str = "officer", bypass_csp: bool = False) -> Page:
-    page = site.browser.new_context(locale="ko-KR", bypass_csp=bypass_csp).new_page()
-    page.goto(f"{site.url}/login")
-    name = f"sample-{role}"
-    page.fill("input[name=username]", name)
-    page.fill("input[name=password]", site.seeded.users[name])
-    page.click("button.primary")
-    page.wait_for_url("**/queue")
-    return page
+    home = tmp_path_factory.mktemp("ui-volume") / "home"
+    with served_ui(home, reveal_seconds=1) as ui:
+        rt, sample = ui.rt, ui.seeded.notice_id
+        good = _copies(rt, sample, 3, site=BULK_SITE)
+        [broken] = _copies(rt, sample, 1, site=BULK_SITE, to=[])
+        keyed = _copies(rt, sample, 3, site=KEYS_SITE, priority=5.0)
+        yield Site(ui.url, rt, ui.seeded, ui.smtp, ui.browser, good, broken, keyed)
 
 
 def statuses(rt: Runtime, ids: list[int]) -> dict[int, str]:
@@ -109,7 +59,7 @@ def wait_for_mail(smtp: SmtpServer, count: int, timeout: float = 20.0) -> None:
 
 
 def test_filter_by_site_then_bulk_approve_all_or_nothing(site: Site) -> None:
-    page = logged_in(site)
+    page = site.logged_in(locale="ko-KR")
     page.fill("form.filters input[name=site]", BULK_SITE)
     page.click("form.filters button[type=submit]")
     page.wait_for_url(f"**/queue?*site={BULK_SITE}*")
@@ -158,7 +108,7 @@ def test_filter_by_site_then_bulk_approve_all_or_nothing(site: Site) -> None:
 
 
 def test_keyboard_shortcuts(site: Site) -> None:
-    page = logged_in(site)
+    page = site.logged_in(locale="ko-KR")
     page.goto(f"{site.url}/queue?site={KEYS_SITE}")
     page.keyboard.press("Tab")  # the skip link comes first and takes you to the content
     assert page.evaluate("document.activeElement.className") == "skip"
@@ -241,7 +191,7 @@ def _axe(page: Page) -> list[dict[str, object]]:
 
 
 def test_axe_finds_no_serious_violation_in_korean_and_english(site: Site) -> None:
-    page = logged_in(site, bypass_csp=True)  # axe is injected as a script tag
+    page = site.logged_in(locale="ko-KR", bypass_csp=True)  # axe is injected as a script tag
     pages = {
         "queue": "/queue",
         "notice": f"/notices/{site.seeded.other_notice_ids[0]}",

@@ -2,46 +2,39 @@
 
 Every request a page makes passes the SSRF guard first; refused requests are aborted and recorded,
 pop-ups and dialogs are closed and recorded, and a capture never outlives its time budget.
+How a page is watched is ``fetch/interact.py``; how its capture is recorded, ``fetch/recording.py``.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import os
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from playwright.async_api import Browser as PwBrowser
-from playwright.async_api import (
-    Dialog,
-    Page,
-    Playwright,
-    Request,
-    Response,
-    Route,
-    async_playwright,
-)
 from playwright.async_api import Error as PlaywrightError
+from playwright.async_api import Page, Playwright, Response, async_playwright
 from playwright.async_api import TimeoutError as PlaywrightTimeout
 
 from takedown.fetch.guardproxy import BLOCK_HEADER, UNREACHABLE_HEADER, GuardProxy
+from takedown.fetch.interact import RequestGuard, open_guarded_page
 from takedown.fetch.pagecapture import (
     BlockedRequest,
     CaptureLimits,
     Exchange,
-    Headers,
     PageCapture,
     RenderedPage,
     ScreenshotInfo,
 )
+from takedown.fetch.recording import PageRecording, collect, decode, proxy_refusal, snapshot
 from takedown.fetch.sandbox import CAPTURE_USER, unprivileged_executable
 
 __all__ = [
@@ -83,38 +76,10 @@ CHROMIUM_ARGS = (
     "--no-pings",
 )
 
-# Runs before any page script in every frame: no WebRTC object is left to open a UDP socket.
-BLOCK_WEBRTC_SCRIPT = """(() => {
-  for (const name of ['RTCPeerConnection', 'webkitRTCPeerConnection', 'RTCDataChannel',
-                      'RTCIceCandidate', 'RTCSessionDescription', 'RTCRtpSender',
-                      'RTCRtpReceiver', 'RTCRtpTransceiver', 'RTCSctpTransport',
-                      'RTCDtlsTransport', 'RTCIceTransport']) {
-    try { Object.defineProperty(window, name, {value: undefined, writable: false,
-                                               configurable: false}); } catch (e) {}
-  }
-  try {
-    if (navigator.mediaDevices) {
-      Object.defineProperty(navigator, 'mediaDevices', {value: undefined, configurable: false});
-    }
-  } catch (e) {}
-})();"""
-
 
 def chromium_args(proxy_host: str) -> list[str]:
     """The launch flags; names resolve nowhere but at the proxy (``proxy_host`` excepted)."""
     return [*CHROMIUM_ARGS, f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {proxy_host}"]
-
-
-class RequestGuard(Protocol):
-    """What the browser needs from :class:`takedown.fetch.guard.UrlGuard`: raise to refuse."""
-
-    def check(self, url: str) -> None: ...
-
-    def check_literal(self, url: str) -> None: ...
-
-    def check_address(
-        self, url: str, ip: ipaddress.IPv4Address | ipaddress.IPv6Address
-    ) -> None: ...
 
 
 class BrowserError(Exception):
@@ -154,21 +119,6 @@ class BrowserConfig:
         }
         values.update(overrides)
         return cls(**values)
-
-
-@dataclass
-class _Session:
-    """Book-keeping for one page in its own context."""
-
-    page: Page
-    started: dict[int, datetime] = field(default_factory=dict)
-    requests: list[Request] = field(default_factory=list)
-    blocked: list[BlockedRequest] = field(default_factory=list)
-    popups: list[str] = field(default_factory=list)
-    dialogs: list[str] = field(default_factory=list)
-    tasks: set[asyncio.Task[None]] = field(default_factory=set)
-    # Bodies read as soon as each response finished, before a script can hang the renderer.
-    bodies: dict[int, bytes] = field(default_factory=dict)
 
 
 def _proxy_option(proxy: str) -> dict[str, str]:
@@ -258,21 +208,8 @@ class Browser:
             shutil.rmtree(self._runtime_dir, ignore_errors=True)
             self._runtime_dir = None
 
-    def _network_facts(self, url: str) -> dict[str, Any]:
-        """Where the guard proxy really connected for ``url`` (never the proxy's own address)."""
-        connection = self._proxy.connection_for(url) if self._proxy is not None else None
-        if connection is None:
-            return {}
-        return {
-            "ip_address": connection.peer_ip,
-            "peer_port": connection.peer_port,
-            "dns_answers": connection.dns_answers,
-            "upstream_proxy": connection.upstream,
-            "certificate": asdict(connection.certificate) if connection.certificate else None,
-        }
-
     def _proxy_refusal(self, url: str) -> str | None:
-        return self._proxy.reason_for(url) if self._proxy is not None else None
+        return proxy_refusal(self._proxy, url)
 
     async def render(self, url: str, *, timeout: float = 30.0) -> RenderedPage:
         """Load ``url``, let its scripts run until ``load`` or the deadline, return the DOM."""
@@ -348,13 +285,16 @@ class Browser:
                     await page.wait_for_load_state(
                         "networkidle", timeout=limits.settle_seconds * 1000
                     )
-            shot, info, html = await self._snapshot(page, limits, deadline, problems)
-            exchanges = await self._collect(session, limits, deadline, problems)
+            width = self.config.viewport_width
+            shot, info, html = await snapshot(page, width, limits, deadline, problems)
+            exchanges = await collect(
+                session, limits, deadline, problems, proxy=self._proxy, clock=self._clock
+            )
             if status is None:
                 status = next((e.status for e in exchanges if e.url == page.url), None)
             if not html:
-                html = next((_decode(e.body) for e in exchanges if e.url == page.url), "")
-            await self._drain(session)
+                html = next((decode(e.body) for e in exchanges if e.url == page.url), "")
+            await session.drain()
             return PageCapture(
                 url=url,
                 final_url=page.url,
@@ -396,7 +336,7 @@ class Browser:
         if reason:
             raise BrowserError(url, f"unreachable: {reason} (at {response.url})")
 
-    def _nav_reason(self, session: _Session, url: str, exc: PlaywrightError) -> str:
+    def _nav_reason(self, session: PageRecording, url: str, exc: PlaywrightError) -> str:
         for blocked in session.blocked:
             if blocked.url == url:
                 return f"blocked: {blocked.reason}"
@@ -406,7 +346,7 @@ class Browser:
         return str(exc.message).splitlines()[0] if exc.message else "navigation failed"
 
     @asynccontextmanager
-    async def _session(self, limits: CaptureLimits | None = None) -> AsyncIterator[_Session]:
+    async def _session(self, limits: CaptureLimits | None = None) -> AsyncIterator[PageRecording]:
         await self.start()
         assert self._browser is not None
         limits = limits or CaptureLimits()
@@ -422,210 +362,13 @@ class Browser:
                 service_workers="block",
                 ignore_https_errors=self.config.ignore_https_errors,
             )
+            # Behind an upstream proxy, that proxy resolves names: only the literal form is
+            # checked here; the guard proxy still checks every connection it opens.
+            check = self._guard.check_literal if self.config.proxy else self._guard.check
             try:
-                await context.add_init_script(BLOCK_WEBRTC_SCRIPT)
-                page = await context.new_page()
-                session = _Session(page)
-                await context.route("**/*", self._router(session, limits))
-                context.on("page", lambda p: self._spawn(session, self._close_popup(session, p)))
-                page.on("dialog", lambda d: self._spawn(session, self._dismiss(session, d)))
-                context.on(
-                    "requestfinished",
-                    lambda r: self._spawn(session, self._prefetch(session, r, limits)),
-                )
+                session = await open_guarded_page(context, check, limits, self._clock)
                 yield session
             finally:
                 with suppress(PlaywrightError, TimeoutError):
                     async with asyncio.timeout(10):
                         await context.close()
-
-    def _router(self, session: _Session, limits: CaptureLimits) -> Callable[[Route], Any]:
-        # Behind an upstream proxy, that proxy resolves names: only the literal form is checked
-        # here; the guard proxy still checks every connection it opens.
-        check = self._guard.check_literal if self.config.proxy else self._guard.check
-
-        async def handle(route: Route) -> None:
-            request = route.request
-            url = request.url
-            reason: str | None = None
-            if len(session.requests) >= limits.max_requests:
-                reason = f"more than {limits.max_requests} requests"
-            else:
-                try:
-                    # The guard resolves DNS, which blocks: keep the event loop free.
-                    await asyncio.to_thread(check, url)
-                except Exception as exc:  # any refusal, or a failing guard, blocks
-                    reason = str(getattr(exc, "reason", "") or exc or type(exc).__name__)
-            if reason is not None:
-                session.blocked.append(BlockedRequest(url, reason))
-                with suppress(PlaywrightError):
-                    await route.abort("blockedbyclient")
-                return
-            session.started[id(request)] = self._clock()
-            session.requests.append(request)
-            with suppress(PlaywrightError):
-                await route.continue_()
-
-        return handle
-
-    @staticmethod
-    def _spawn(session: _Session, coro: Any) -> None:
-        task = asyncio.ensure_future(coro)
-        session.tasks.add(task)
-        task.add_done_callback(session.tasks.discard)
-
-    async def _close_popup(self, session: _Session, popup: Page) -> None:
-        if popup is session.page:
-            return
-        with suppress(PlaywrightError):
-            await popup.wait_for_load_state("domcontentloaded", timeout=1500)
-        session.popups.append(popup.url)
-        with suppress(PlaywrightError):
-            await popup.close()
-
-    @staticmethod
-    async def _dismiss(session: _Session, dialog: Dialog) -> None:
-        session.dialogs.append(f"{dialog.type}: {dialog.message[:200]}")
-        with suppress(PlaywrightError):
-            await dialog.dismiss()
-
-    @staticmethod
-    async def _prefetch(session: _Session, request: Request, limits: CaptureLimits) -> None:
-        if id(request) not in session.started:
-            return
-        with suppress(PlaywrightError, TimeoutError):
-            response = await request.response()
-            if response is None or 300 <= response.status < 400:
-                return
-            async with asyncio.timeout(limits.budget_seconds):
-                body = await response.body()
-            if len(body) <= limits.max_response_bytes:
-                session.bodies[id(request)] = body
-
-    @staticmethod
-    async def _drain(session: _Session) -> None:
-        if session.tasks:
-            await asyncio.wait(list(session.tasks), timeout=3)
-
-    async def _snapshot(
-        self, page: Page, limits: CaptureLimits, deadline: float, problems: list[str]
-    ) -> tuple[bytes | None, ScreenshotInfo | None, str]:
-        shot: bytes | None = None
-        info: ScreenshotInfo | None = None
-        html = ""
-        remaining = max(deadline - time.monotonic(), 5.0)
-        try:
-            async with asyncio.timeout(remaining):
-                height = int(
-                    await page.evaluate(
-                        "Math.max(document.documentElement.scrollHeight,"
-                        " document.body ? document.body.scrollHeight : 0)"
-                    )
-                )
-                width = self.config.viewport_width
-                capped = height > limits.max_screenshot_height
-                shot_height = max(1, min(height, limits.max_screenshot_height))
-                shot = await page.screenshot(
-                    full_page=True,
-                    clip={"x": 0, "y": 0, "width": width, "height": shot_height},
-                    type="png",
-                    timeout=remaining * 1000,
-                )
-                info = ScreenshotInfo(width, shot_height, height, capped)
-                if capped:
-                    problems.append(
-                        f"screenshot capped at {shot_height} of {height} px page height"
-                    )
-                html = await page.content()
-        except (PlaywrightError, TimeoutError) as exc:
-            problems.append(f"page did not respond for the snapshot: {_first_line(exc)}")
-        return shot, info, html
-
-    async def _collect(
-        self, session: _Session, limits: CaptureLimits, deadline: float, problems: list[str]
-    ) -> list[Exchange]:
-        exchanges: list[Exchange] = []
-        total = 0
-        if self._proxy is not None:
-            await self._proxy.settle(max(min(deadline - time.monotonic(), 5.0), 0.5))
-        for request in list(session.requests):
-            per_request = max(min(deadline - time.monotonic(), 10.0), 1.0)
-            exchange, size = await self._exchange(
-                session, request, limits, limits.max_total_bytes - total, per_request
-            )
-            headers = dict((k.lower(), v) for k, v in exchange.response_headers)
-            refusal = headers.get(BLOCK_HEADER.lower()) or (
-                self._proxy_refusal(exchange.url) if exchange.status is None else None
-            )
-            if refusal:
-                # Refused by the guarding proxy (typically a redirect hop): not a site response.
-                session.blocked.append(BlockedRequest(exchange.url, refusal))
-                continue
-            unreachable = headers.get(UNREACHABLE_HEADER.lower())
-            if unreachable:
-                exchange = replace(
-                    exchange, status=None, response_headers=(), body=b"", error=unreachable
-                )
-                size = 0
-            total += size
-            exchanges.append(exchange)
-        if total >= limits.max_total_bytes:
-            problems.append(f"recording stopped at {limits.max_total_bytes} bytes")
-        return exchanges
-
-    async def _exchange(
-        self, session: _Session, request: Request, limits: CaptureLimits, room: int, wait: float
-    ) -> tuple[Exchange, int]:
-        base: dict[str, Any] = {
-            "url": request.url,
-            "method": request.method,
-            "date": session.started.get(id(request), self._clock()),
-            "resource_type": request.resource_type,
-            "request_headers": (),
-            "request_body": request.post_data_buffer,
-        }
-        try:
-            async with asyncio.timeout(wait):
-                base["request_headers"] = _pairs(await request.headers_array())
-                response = await request.response()
-                if response is None:
-                    return Exchange(**base, error=request.failure or "no response"), 0
-                base.update(
-                    status=response.status,
-                    status_text=response.status_text,
-                    response_headers=_pairs(await response.headers_array()),
-                )
-                base.update(self._network_facts(request.url))
-        except (PlaywrightError, TimeoutError) as exc:
-            return Exchange(**base, error=f"no response: {_first_line(exc)}"), 0
-        if 300 <= response.status < 400:
-            return Exchange(**base), 0
-        declared = dict(base["response_headers"]).get("content-length", "")
-        if declared.isdigit() and int(declared) > min(limits.max_response_bytes, room):
-            return Exchange(**base, truncated="length"), 0
-        try:
-            body = session.bodies.get(id(request)) or b""
-            if id(request) not in session.bodies:
-                async with asyncio.timeout(wait):
-                    body = await response.body()
-        except TimeoutError:
-            return Exchange(**base, truncated="time"), 0
-        except PlaywrightError as exc:
-            return Exchange(**base, truncated="unavailable", error=_first_line(exc)), 0
-        if len(body) > min(limits.max_response_bytes, room):
-            return Exchange(**base, truncated="length"), 0
-        return Exchange(**base, body=body), len(body)
-
-
-def _pairs(headers: list[Any]) -> Headers:
-    # HTTP/2 pseudo-headers (":authority") are not HTTP/1.1 headers and do not belong in a WARC.
-    return tuple((h["name"], h["value"]) for h in headers if not h["name"].startswith(":"))
-
-
-def _decode(body: bytes) -> str:
-    return body.decode("utf-8", errors="replace")
-
-
-def _first_line(exc: BaseException) -> str:
-    text = str(getattr(exc, "message", "") or exc or type(exc).__name__)
-    return text.splitlines()[0][:300] if text else type(exc).__name__

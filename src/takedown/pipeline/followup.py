@@ -116,7 +116,7 @@ def renotice(db: Database, svc: Services, settings: Settings, notice_id: int) ->
     interval to the host, the CDN and the registrar; then the regulator referral. Each is a
     draft an officer approves; a pending draft blocks the next, no step is drafted twice, and a
     "removed" reply or a re-check that found the content gone stops the sequence. Returns the
-    id of a new draft that the draft stage must compose (the referral is composed here)."""
+    id of a new draft that the draft stage must compose (`None` when there is none)."""
     now = utcnow()
     with db.session() as s:
         n = s.get(Notice, notice_id)
@@ -166,7 +166,10 @@ def renotice(db: Database, svc: Services, settings: Settings, notice_id: int) ->
             site=n.site,
             parent_id=n.id,
             status="draft",
-            draft_state="pending" if kind != "referral" else "idle",
+            # The draft stage composes it (a referral under Korean law); a referral with no
+            # regulator address waits for the officer to add one, never taking the site's.
+            draft_state="pending" if to else "idle",
+            error=None if to else _NO_REGULATOR,
             kind=kind,
             channel="email",
             to=to,
@@ -178,8 +181,6 @@ def renotice(db: Database, svc: Services, settings: Settings, notice_id: int) ->
         dets = [d for d in covered(s, root.id) if d.status == "active"]
         for d in dets:
             s.execute(insert(notice_detections).values(notice_id=child.id, detection_id=d.id))
-        if kind == "referral":
-            _compose_referral(s, settings, child, root, family, dets)
         record(
             s,
             Event(
@@ -190,9 +191,10 @@ def renotice(db: Database, svc: Services, settings: Settings, notice_id: int) ->
                 {"parent": n.id, "target": target, "to": to},
             ),
         )
-        return child.id if kind != "referral" else None
+        return child.id if to else None
 
 
+_NO_REGULATOR = "no regulator address is set (TAKEDOWN_REGULATOR_EMAIL): add one by hand"
 _ROLE: dict[str, str] = {"host": "host", "cdn": "host", "registrar": "registrar"}
 _TARGET_SOURCES: dict[str, tuple[str, ...]] = {
     "host": ("rdap-network",),
@@ -275,52 +277,3 @@ def _recipients(
             if c.source == source and c.address.lower() not in tried:
                 return [c.address]
     return None
-
-
-def _compose_referral(
-    s: Session,
-    settings: Settings,
-    child: Notice,
-    root: Notice,
-    family: list[Notice],
-    dets: list[Detection],
-) -> None:
-    """The referral to the regulator: only facts from the record (what was reported, when and
-    to whom each request went), in English, marked for lawyer review."""
-    sent = sorted((m for m in family if m.sent_at is not None), key=_sent_at)
-    pages = sorted({d.page_url for d in dets})
-    lines = [
-        "To the regulator,",
-        "",
-        f"{settings.center_name} ({settings.center_designation}) refers to you the content "
-        f"listed below on {root.site}. We asked the service and the parties that host or "
-        "register it to remove it; it was still online at our last check.",
-        "",
-        "Content reported:",
-        *(f"- {u}" for u in pages),
-        "",
-        "Requests sent:",
-        *(
-            f"- {m.sent_at:%Y-%m-%d %H:%M} UTC, {m.kind}, to {', '.join(m.to or [])}"
-            for m in sent
-            if m.sent_at is not None
-        ),
-        "",
-        "We ask you to consider the measures available to you. Evidence of each page is "
-        "preserved and available on request.",
-        "",
-        f"{settings.center_name}",
-        f"{settings.center_email}"
-        + (f" · {settings.center_phone}" if settings.center_phone else ""),
-        "",
-        "[Template text for lawyer review before first use.]",
-    ]
-    child.subject = f"Referral: content not removed after {len(sent)} requests ({root.site})"
-    child.body = "\n".join(lines)
-    child.language = "en"
-    child.jurisdiction = root.jurisdiction
-    child.legal_basis = root.legal_basis
-    child.drafted_at = utcnow()
-    child.priority = root.priority
-    if not child.to:
-        child.error = "no regulator address is set (TAKEDOWN_REGULATOR_EMAIL): add one by hand"
