@@ -193,3 +193,43 @@ def test_a_deferred_item_goes_back_uncounted_and_is_queued_later(tmp_path: Path)
             assert row is not None and (row.state, row.attempts, row.error) == ("ready", 0, None)
     finally:
         rt.close()
+
+
+def test_a_keyword_only_capture_without_a_free_slot_is_deferred_not_waited_for(
+    rt: Runtime,
+) -> None:
+    import threading
+
+    from takedown.pipeline.stages.capture import DEFER_SECONDS, capture
+    from takedown.store.tables import Case, Detection, Evidence, Page
+
+    with rt.db.session() as s:
+        case = Case(name="c", keywords=[])
+        s.add(case)
+        s.flush()
+        page = Page(url_hash="q" * 64, url="http://127.0.0.1:9/p", site="board")
+        s.add(page)
+        s.flush()
+        ev = Evidence(key="ev-defer", page_id=page.id, page_url=page.url, state="capturing")
+        s.add(ev)
+        s.add(
+            Detection(
+                case_id=case.id,
+                page_id=page.id,
+                page_url=page.url,
+                site="board",
+                kind="text",
+                algorithm="keyword",
+                distance=0.0,
+                priority=2.0,
+            )
+        )
+        s.flush()
+        ev_id = ev.id
+    gate = threading.Semaphore(1)
+    gate.acquire()  # every keyword-only slot is taken
+    started = time.monotonic()
+    with pytest.raises(Defer) as got:
+        capture(rt.stages["capture"].ctx, ev_id, gate)  # type: ignore[attr-defined]
+    assert time.monotonic() - started < 3  # a short wait, never the length of a capture
+    assert (got.value.seconds, got.value.priority) == (DEFER_SECONDS, 2.0)

@@ -28,7 +28,11 @@ from takedown.store.tables import Artifact, Detection, Evidence, Page
 log = logging.getLogger(__name__)
 ACTOR = f"takedown/{__version__} capture"
 CAPTURE_TIMEOUT = 180.0
-DEFER_SECONDS = 1.0  # a deferred keyword-only capture is offered again after this
+# A keyword-only capture waits this long for a free slot, then goes back to the queue for this
+# long: a match's capture waits at most the first for a thread, and a backlog of hundreds is
+# offered again a few at a time, not spun through.
+GATE_WAIT_SECONDS = 1.0
+DEFER_SECONDS = 5.0
 
 
 class CaptureStage:
@@ -90,9 +94,9 @@ def capture(
 ) -> list[tuple[int, float]]:
     """Capture the evidence; returns the drafts (notice id, priority) it completes.
 
-    A keyword-only page (``background``) that finds every ``background_gate`` slot taken is
-    deferred (:class:`Defer`): the thread goes back to the queue, where a match's capture may
-    be waiting, instead of blocking behind the other keyword captures.
+    A keyword-only page (``background``) that finds every ``background_gate`` slot taken for
+    ``GATE_WAIT_SECONDS`` is deferred (:class:`Defer`): the thread goes back to the queue, where
+    a match's capture may be waiting, instead of blocking behind the other keyword captures.
     """
     with ctx.db.session() as s:
         ev = s.get(Evidence, evidence_id)
@@ -105,7 +109,7 @@ def capture(
         priority = max((d.priority for d in dets), default=0.0)
         background = all(d.kind == "text" for d in dets)
     if background and background_gate is not None:
-        if not background_gate.acquire(blocking=False):
+        if not background_gate.acquire(timeout=GATE_WAIT_SECONDS):
             raise Defer(DEFER_SECONDS, priority)
         try:
             return _capture(ctx, evidence_id, key, url, media_urls, case_ids, priority, True)
