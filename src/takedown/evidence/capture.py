@@ -74,12 +74,7 @@ async def capture_evidence(
     matched files to take from the page's recorded responses. Raises :class:`CaptureError`.
     """
     options = options or CaptureOptions()
-    try:
-        page = await browser.capture(url, limits=options.limits, background=options.background)
-    except BrowserError as exc:
-        raise CaptureError(url, exc.reason) from exc
-    except TimeoutError as exc:
-        raise CaptureError(url, "capture exceeded its time budget") from exc
+    page = await load_page(browser, url, options)
     return store_capture(
         page,
         store=store,
@@ -91,6 +86,18 @@ async def capture_evidence(
         tsa=tsa,
         signer=signer,
     )
+
+
+async def load_page(browser: Browser, url: str, options: CaptureOptions) -> PageCapture:
+    """The browser's part of a capture (on the event loop); :func:`store_capture` is the CPU
+    part (WARC, screenshot, thumbnails, encryption, custody), which a worker thread runs so the
+    loop's other fetches and captures never wait for it. Raises :class:`CaptureError`."""
+    try:
+        return await browser.capture(url, limits=options.limits, background=options.background)
+    except BrowserError as exc:
+        raise CaptureError(url, exc.reason) from exc
+    except TimeoutError as exc:
+        raise CaptureError(url, "capture exceeded its time budget") from exc
 
 
 def network_summary(page: PageCapture) -> list[dict[str, Any]]:

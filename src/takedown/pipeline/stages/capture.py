@@ -15,8 +15,9 @@ from takedown.config import Settings
 from takedown.evidence.capture import (
     CaptureError,
     CaptureOptions,
-    capture_evidence,
+    load_page,
     new_evidence_key,
+    store_capture,
 )
 from takedown.pipeline.context import StageContext
 from takedown.pipeline.graph import Work
@@ -136,19 +137,21 @@ def _capture(
         key = _fresh_key(ctx, evidence_id, key, store.names(key))
     options = CaptureOptions(timezone=ctx.settings.timezone, actor=ACTOR, background=background)
     try:
-        committed = ctx.services.run(
-            capture_evidence(
-                ctx.services.browser,
-                url,
-                store=store,
-                evidence_key=key,
-                vault=vault,
-                media_urls=media_urls,
-                options=options,
-                tsa=services.tsa,
-                signer=services.signer,
-            ),
-            timeout=CAPTURE_TIMEOUT,
+        # The browser works on the event loop; the CPU part (WARC, screenshot, thumbnails,
+        # encryption, custody) runs here in the worker thread, so the loop's polls, fetches and
+        # other captures never wait for it.
+        page = ctx.services.run(
+            load_page(ctx.services.browser, url, options), timeout=CAPTURE_TIMEOUT
+        )
+        committed = store_capture(
+            page,
+            store=store,
+            evidence_key=key,
+            vault=vault,
+            media_urls=media_urls,
+            options=options,
+            tsa=services.tsa,
+            signer=services.signer,
         )
     except CaptureError as exc:
         return _failed(ctx, evidence_id, exc.reason, priority)
