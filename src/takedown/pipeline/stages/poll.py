@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from contextlib import AsyncExitStack
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import lru_cache
 from typing import Any, ClassVar
 
@@ -35,6 +35,7 @@ from takedown.store.db import Database
 from takedown.store.tables import Case, Source
 
 log = logging.getLogger(__name__)
+MIN_POLL_GAP = timedelta(seconds=1)  # between the end of one poll and the start of the next
 POLL_TIMEOUT = 600.0
 # A source whose polls keep failing as a whole waits interval * 2**streak, at most this long.
 MAX_BACKOFF_SECONDS = 6 * 3600
@@ -91,6 +92,7 @@ class PollStage:
 
     def run(self, source_id: int) -> None:
         ctx = self.ctx
+        started = utcnow()
         loaded = load_source(ctx, source_id)
         if loaded is None:
             return
@@ -107,14 +109,21 @@ class PollStage:
             )
         except Exception as exc:  # tried again later, with the reason shown
             log.warning("polling source %s failed: %s", source_id, type(exc).__name__)
-            finish(ctx.db, source_id, f"{type(exc).__name__}: {exc}", None, failed=True)
+            finish(
+                ctx.db,
+                source_id,
+                f"{type(exc).__name__}: {exc}",
+                None,
+                failed=True,
+                started=started,
+            )
             return
         if outcome.jar is not None:
             save_cookies(ctx, source_id, outcome.jar)
         result = outcome.result
         if result is None:
             state.streak += 1
-            finish(ctx.db, source_id, outcome.error, state, failed=True)
+            finish(ctx.db, source_id, outcome.error, state, failed=True, started=started)
             return
         for found in result.pages:
             try:
@@ -127,7 +136,7 @@ class PollStage:
         if outcome.error:
             errors = outcome.error + (f"; {errors}" if errors else "")
         result.state.streak = state.streak + 1 if failed else 0
-        finish(ctx.db, source_id, errors, result.state, failed=failed)
+        finish(ctx.db, source_id, errors, result.state, failed=failed, started=started)
 
     async def _poll(
         self,
@@ -308,7 +317,11 @@ def finish(
     state: SourceState | None,
     *,
     failed: bool = False,
+    started: datetime | None = None,
 ) -> None:
+    """Record a poll's outcome and when the source is due next: ``interval`` after the poll
+    *started* (a poll that fetched many new pages does not push the next one back), at least a
+    second from now; a failing source backs off from now."""
     with db.session() as s:
         src = s.get(Source, source_id)
         if src is None:
@@ -325,6 +338,9 @@ def finish(
         if failed:
             streak = state.streak if state is not None else 1
             wait = min(wait * 2 ** min(max(streak, 1), 20), max(wait, MAX_BACKOFF_SECONDS))
-        src.next_poll_at = now + timedelta(seconds=wait)
+        if failed or started is None:
+            src.next_poll_at = now + timedelta(seconds=wait)
+        else:
+            src.next_poll_at = max(started + timedelta(seconds=wait), now + MIN_POLL_GAP)
         src.state = "idle"
         src.state_changed_at = now
