@@ -19,12 +19,15 @@ and rows that were still being fetched at the last refresh.
 
 from __future__ import annotations
 
+import base64
 import threading
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from sqlalchemy import select
 
 from takedown.matching.audio import AudioIndex
@@ -32,6 +35,7 @@ from takedown.matching.engine import MatchPolicy
 from takedown.matching.hashers.pdq import codes_of
 from takedown.matching.hashes import MediaHashes, ReferenceHashes
 from takedown.matching.index import HashIndex
+from takedown.media.audio import AudioPrint
 from takedown.store.db import Database
 from takedown.store.tables import Media
 
@@ -56,9 +60,13 @@ class StoredMediaIndex:
         self.codes = 0  # codes indexed
 
     def refresh(self, db: Database) -> int:
-        """Index media stored since the last call; how many were added."""
+        """Index media stored since the last call; how many were added.
+
+        Codes of all new rows go into the Hamming index in one call (one table rebuild at
+        most, however many rows arrived).
+        """
         with self._lock:
-            added = 0
+            batch = _Batch()
             while True:
                 with db.session() as s:
                     rows = s.execute(
@@ -70,7 +78,7 @@ class StoredMediaIndex:
                 if not rows:
                     break
                 self._last = rows[-1][0]
-                added += self._take(rows)
+                self._take(rows, batch)
             waiting = sorted(self._waiting)
             for start in range(0, len(waiting), 500):
                 chunk = waiting[start : start + 500]
@@ -79,24 +87,40 @@ class StoredMediaIndex:
                         select(Media.id, Media.state, Media.hashes).where(Media.id.in_(chunk))
                     ).all()
                 self._waiting.difference_update(chunk)
-                added += self._take(rows)
-            return added
+                self._take(rows, batch)
+            if batch.codes:
+                codes = np.frombuffer(b"".join(batch.codes), np.uint8).reshape(-1, 32)
+                self._codes.add(codes, np.concatenate(batch.ids))
+                self.codes += len(codes)
+            return batch.media
 
-    def _take(self, rows: Iterable[Any]) -> int:
-        added = 0
+    def _take(self, rows: Iterable[Any], batch: _Batch) -> None:
+        q = self.policy.min_quality
         for media_id, state, hashes in rows:
             if state in _WAITING:
                 self._waiting.add(int(media_id))
-            elif state == "done" and hashes:
-                try:
-                    media = MediaHashes.from_dict(hashes)
-                except (ValueError, KeyError, TypeError):
-                    continue  # unreadable hashes: the full scan skips them too
-                self.add(int(media_id), media)
-                added += 1
-        return added
+                continue
+            if state != "done" or not hashes:
+                continue
+            try:
+                packed, audio = _packed(hashes, q)
+            except (ValueError, KeyError, TypeError, IndexError):
+                continue  # unreadable hashes: the full scan skips them too
+            if packed:
+                batch.codes.append(packed)
+                batch.ids.append(np.full(len(packed) // 32, int(media_id), np.int64))
+            sha256, md5 = hashes.get("sha256"), hashes.get("md5")
+            if sha256:
+                self._sha256[str(sha256)].add(int(media_id))
+            if md5:
+                self._md5[str(md5)].add(int(media_id))
+            if audio is not None:
+                self._audio.add(int(media_id), audio)
+            self.media += 1
+            batch.media += 1
 
     def add(self, media_id: int, media: MediaHashes) -> None:
+        """Index one media's hashes (what ``refresh`` does for each stored row)."""
         q = self.policy.min_quality
         values = {v.hex for v in media.pdq if v.quality >= q}
         values |= {f.hex for f in media.vpdq if f.quality >= q}
@@ -129,3 +153,35 @@ class StoredMediaIndex:
         if reference.audio is not None and reference.audio.values:
             found.update(self._audio.search(reference.audio))
         return found
+
+
+@dataclass
+class _Batch:
+    codes: list[bytes] = field(default_factory=list)
+    ids: list[npt.NDArray[np.int64]] = field(default_factory=list)
+    media: int = 0
+
+
+def _packed(hashes: dict[str, Any], min_quality: int) -> tuple[bytes, AudioPrint | None]:
+    """The trusted codes of a stored ``Media.hashes`` (distinct, packed) and its sound print.
+
+    Reads the stored JSON directly (no ``MediaHashes`` objects): this is the loop that runs a
+    million times when the index is first built.
+    """
+    values = {
+        str(item[0])
+        for key in ("pdq", "vpdq")
+        for item in hashes.get(key) or ()
+        if int(item[1]) >= min_quality
+    }
+    packed = bytes.fromhex("".join(sorted(values)))
+    if len(packed) != 32 * len(values):
+        raise ValueError("a PDQ hash is not 64 hex digits")
+    audio = None
+    sound = hashes.get("audio")
+    if isinstance(sound, dict) and sound.get("chromaprint"):
+        raw = base64.b64decode(str(sound["chromaprint"]), validate=True)
+        if raw and len(raw) % 4 == 0:
+            values_ = np.frombuffer(raw, dtype="<u4")
+            audio = AudioPrint(tuple(values_.tolist()), float(sound.get("duration") or 0.0))
+    return packed, audio
