@@ -265,10 +265,11 @@ def _report(
         " segment has the true time offset (within 2 s).",
         "",
         "Hashing speed (seconds of video per second, one core, best of 2 on the 720p file)."
-        " takedown runs ffprobe, a letterbox check, ffmpeg decoding in a limited child process"
-        " with PDQ of each sampled frame, and fpcalc; plain vPDQ is the library in process."
-        " Each child process costs a fixed ~0.1-0.3 s per file, which dominates on these"
-        " 20 s 320x180 clips and vanishes on a real-sized one:",
+        " takedown hashes each file in one pass in a reused decoder worker (a child process"
+        " under a time and address-space limit, replaced after a crash): stream info, PDQ of"
+        " one frame per second (frames neither sampled nor referenced by others are not"
+        " decoded), letterbox bars found on those frames, and the sound's Chromaprint, with"
+        " SHA-256 and MD5; plain vPDQ is the library in process, frames only:",
         "",
         "| files | takedown | plain vPDQ | ratio |",
         "|---|---:|---:|---:|",

@@ -157,18 +157,35 @@ def _read_ahead(
     return stored, _plan(pts, tb, step, cap) if plannable and pts else None
 
 
+_printer: Fingerprinter | None = None
+
+
+def _fingerprinter(cap: float) -> Fingerprinter:
+    """The worker's one Chromaprint context, restarted for each track."""
+    global _printer
+    if _printer is None:
+        _printer = Fingerprinter(cap)
+    else:
+        _printer.restart(cap)
+    return _printer
+
+
 class _Sound:
     """The sound track resampled as fpcalc does it (s16, mono, 11025 Hz) into Chromaprint.
 
-    Decoded frames are resampled in batches: one resampler call per ~64 frames, not per frame.
+    Decoded frames are gathered as raw plane bytes and resampled in batches: one resampler
+    call per ~64 frames, not per frame.
     """
 
     def __init__(self, cap: float) -> None:
-        self.printer: Fingerprinter | None = Fingerprinter(cap)
+        self.printer: Fingerprinter | None = _fingerprinter(cap)
         self.resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
         self.error: str | None = None
-        self._chunks: list[npt.NDArray[Any]] = []
+        self._planes: list[list[bytes]] = []
+        self._count = 0
         self._kind: tuple[str, str, int] | None = None
+        self._dtype: Any = None
+        self._planar = False
 
     @property
     def wanted(self) -> bool:
@@ -183,8 +200,16 @@ class _Sound:
                 if kind != self._kind:
                     self._flush()
                     self._kind = kind
-                self._chunks.append(frame.to_ndarray())
-                if len(self._chunks) >= 64:
+                    self._dtype = frame.to_ndarray().dtype
+                    self._planar = bool(frame.format.is_planar)
+                    self._planes = [[] for _ in frame.planes]
+                width = frame.samples * frame.format.bytes
+                if not self._planar:
+                    width *= frame.layout.nb_channels
+                for chunks, plane in zip(self._planes, frame.planes, strict=True):
+                    chunks.append(bytes(plane)[:width])
+                self._count += 1
+                if self._count >= 64:
                     self._flush()
         except (av.FFmpegError, ChromaprintError, ValueError) as exc:
             self.error, self.printer = f"sound track unreadable: {_reason(exc)}", None
@@ -193,12 +218,14 @@ class _Sound:
         if self.printer is None:
             return
         frames: list[Any] = []
-        if self._chunks and self._kind is not None:
-            data = np.ascontiguousarray(np.concatenate(self._chunks, axis=1))
+        if self._count and self._kind is not None:
+            planes = [np.frombuffer(b"".join(c), dtype=self._dtype) for c in self._planes]
+            data = np.stack(planes) if self._planar else planes[0].reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(data, format=self._kind[0], layout=self._kind[1])
             frame.sample_rate = self._kind[2]
             frames.append(frame)
-        self._chunks = []
+        self._planes = [[] for _ in self._planes]
+        self._count = 0
         if final:
             frames.append(None)
         for frame in frames:
@@ -257,6 +284,7 @@ def hash_file(request: dict[str, Any]) -> dict[str, Any]:
         times: list[float] = []
         first = last = None
         ctx = stream.codec_context
+        skipping = "DEFAULT"
         done = False
         for packet in itertools.chain(stored, demux):
             if packet.stream is not stream:
@@ -270,7 +298,9 @@ def hash_file(request: dict[str, Any]) -> dict[str, Any]:
                     break
                 continue
             if plan is not None and packet.pts is not None:
-                ctx.skip_frame = "DEFAULT" if int(packet.pts) in plan else "NONREF"
+                skip = "DEFAULT" if int(packet.pts) in plan else "NONREF"
+                if skip != skipping:
+                    ctx.skip_frame = skipping = skip
             try:
                 frames = packet.decode()
             except av.FFmpegError:
