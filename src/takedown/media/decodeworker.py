@@ -19,6 +19,7 @@ import signal
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 import av
@@ -170,6 +171,27 @@ def _fingerprinter(cap: float) -> Fingerprinter:
     return _printer
 
 
+# fpcalc's resampler settings (chromaprint's ffmpeg reader), and its output: s16 mono 11025 Hz.
+_RESAMPLE = (
+    f"{SAMPLE_RATE}:filter_size=16:phase_shift=8:linear_interp=1:cutoff=0.8"
+    ":out_sample_fmt=s16:out_chlayout=mono"
+)
+
+
+def _resampler(kind: tuple[str, str, int]) -> Any:
+    """A filter graph turning sound of ``kind`` (format, layout, rate) into Chromaprint's."""
+    graph = av.filter.Graph()
+    source = graph.add_abuffer(
+        format=kind[0], sample_rate=kind[2], layout=kind[1], time_base=Fraction(1, kind[2])
+    )
+    resample = graph.add("aresample", _RESAMPLE)
+    sink = graph.add("abuffersink")
+    source.link_to(resample)
+    resample.link_to(sink)
+    graph.configure()
+    return graph
+
+
 class _Sound:
     """The sound track resampled as fpcalc does it (s16, mono, 11025 Hz) into Chromaprint.
 
@@ -179,7 +201,8 @@ class _Sound:
 
     def __init__(self, cap: float) -> None:
         self.printer: Fingerprinter | None = _fingerprinter(cap)
-        self.resampler = av.AudioResampler(format="s16", layout="mono", rate=SAMPLE_RATE)
+        self._graph: Any = None
+        self._pts = 0
         self.error: str | None = None
         self._planes: list[list[bytes]] = []
         self._count = 0
@@ -198,8 +221,8 @@ class _Sound:
             for frame in packet.decode():
                 kind = (frame.format.name, frame.layout.name, int(frame.sample_rate))
                 if kind != self._kind:
-                    self._flush()
-                    self._kind = kind
+                    self._flush(final=self._kind is not None)
+                    self._kind, self._graph, self._pts = kind, _resampler(kind), 0
                     self._dtype = frame.to_ndarray().dtype
                     self._planar = bool(frame.format.is_planar)
                     self._planes = [[] for _ in frame.planes]
@@ -217,19 +240,29 @@ class _Sound:
     def _flush(self, final: bool = False) -> None:
         if self.printer is None:
             return
+        if self._graph is None or self._kind is None:
+            return
         frames: list[Any] = []
-        if self._count and self._kind is not None:
+        if self._count:
             planes = [np.frombuffer(b"".join(c), dtype=self._dtype) for c in self._planes]
             data = np.stack(planes) if self._planar else planes[0].reshape(1, -1)
             frame = av.AudioFrame.from_ndarray(data, format=self._kind[0], layout=self._kind[1])
             frame.sample_rate = self._kind[2]
+            frame.time_base = Fraction(1, self._kind[2])
+            frame.pts = self._pts
+            self._pts += frame.samples
             frames.append(frame)
         self._planes = [[] for _ in self._planes]
         self._count = 0
         if final:
             frames.append(None)
         for frame in frames:
-            for out in self.resampler.resample(frame):
+            self._graph.push(frame)
+            while True:
+                try:
+                    out = self._graph.pull()
+                except (av.BlockingIOError, av.EOFError):
+                    break
                 self.printer.feed(bytes(out.planes[0])[: out.samples * 2])
 
     def finish(self) -> list[int] | None:
