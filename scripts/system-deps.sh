@@ -2,7 +2,7 @@
 # Installs the Debian packages takedown needs, only those that are missing.
 # chromium + fonts-noto-cjk: browser capture with CJK glyphs; ffmpeg + libav*-dev + pkg-config: the
 # vpdq build and video decoding; libchromaprint-tools: fpcalc, the sound track's Chromaprint (the
-# second video signal); poppler-utils: pdftoppm for report tests; postgresql + redis-server:
+# second video signal; libchromaprint1 is the library the decoder worker calls); poppler-utils: pdftoppm for report tests; postgresql + redis-server:
 # the scaled deployment's engines, which the test suite also runs against.
 # dovecot-imapd: the throwaway IMAP server of the mailbox tests (never started as a service).
 # microsocks: a real SOCKS5 server for the onion-source test; tesseract-ocr + language data: OCR
@@ -10,7 +10,7 @@
 # npm: installs axe-core (accessibility checks of the review UI) into .cache/npm.
 set -euo pipefail
 need=(chromium fonts-noto-cjk ffmpeg libavdevice-dev libavfilter-dev libavformat-dev libavcodec-dev
-      libswresample-dev libswscale-dev libavutil-dev libchromaprint-tools pkg-config poppler-utils
+      libswresample-dev libswscale-dev libavutil-dev libchromaprint-tools libchromaprint1 pkg-config poppler-utils
       redis-server postgresql npm dovecot-imapd microsocks tesseract-ocr tesseract-ocr-eng
       tesseract-ocr-kor tesseract-ocr-jpn tesseract-ocr-chi-sim tesseract-ocr-rus tesseract-ocr-vie)
 missing=()

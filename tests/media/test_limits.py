@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
+from typing import Literal
 
 import pytest
 
@@ -14,6 +15,7 @@ from takedown.media.errors import MediaError
 from takedown.media.letterbox import _frames
 from takedown.media.limits import crash_reason, run_limited
 from takedown.media.video import VideoLimits, hash_video
+from tests.media.conftest import make_clip
 
 
 def test_memory_limit_stops_a_ballooning_child() -> None:
@@ -42,10 +44,16 @@ def test_a_hung_frame_stream_ends_with_an_error_not_a_block() -> None:
     assert time.monotonic() - started < 5
 
 
-def test_video_decode_over_its_time_limit_fails_cleanly(clip_bytes: bytes) -> None:
-    limits = VideoLimits(timeout_seconds=0.01, letterbox=False)
+@pytest.mark.parametrize("decoder", ["worker", "ffmpeg"])
+def test_video_decode_over_its_time_limit_fails_cleanly(
+    clip_bytes: bytes, tmp_path: Path, decoder: Literal["worker", "ffmpeg"]
+) -> None:
+    hash_video(clip_bytes, VideoLimits(decoder=decoder))  # a warm worker: only the file counts
+    # A warm worker hashes the 5 s test clip within 10 ms: the file must take longer.
+    big = make_clip(tmp_path / "big.mp4", 10, size="640x360", rate=25).read_bytes()
+    limits = VideoLimits(timeout_seconds=0.01, letterbox=False, decoder=decoder)
     with pytest.raises(MediaError, match="timed out"):
-        hash_video(clip_bytes, limits)
+        hash_video(big, limits)
 
 
 def test_video_decode_over_its_memory_limit_fails_cleanly(clip_bytes: bytes) -> None:

@@ -137,3 +137,70 @@ def test_media_seen_before_a_case_exists_are_found_on_reference_upload(
         assert time.monotonic() - started < DEADLINE_S
     finally:
         workers.stop()
+
+
+# -- the stored-media index (retroindex.py) against the full scan, on one database -----------
+
+
+def _hex(rng: np.random.Generator) -> str:
+    return rng.integers(0, 256, 32, dtype=np.uint8).tobytes().hex()
+
+
+def _flip(value: str, bits: int, rng: np.random.Generator) -> str:
+    code = np.unpackbits(np.frombuffer(bytes.fromhex(value), np.uint8))
+    code[rng.choice(256, bits, replace=False)] ^= 1
+    return np.packbits(code).tobytes().hex()
+
+
+def test_index_finds_what_the_full_scan_finds(tmp_path: Path) -> None:
+    from takedown.matching.hashes import MediaHashes, PdqVariant, ReferenceHashes
+    from takedown.media.video import VideoFrameHash
+    from takedown.pipeline.retroindex import StoredMediaIndex
+    from takedown.pipeline.stages.retro import scan_all, search_index
+    from takedown.store.db import Database
+    from takedown.store.migrate import upgrade
+    from takedown.store.tables import Media
+
+    rng = np.random.default_rng(7)
+    db = Database(f"sqlite:///{tmp_path / 'retro.db'}")
+    upgrade(db, tmp_path)
+    photo, frames = _hex(rng), [_hex(rng) for _ in range(12)]
+    digest = "ab" * 32
+    rows: list[tuple[str, dict[str, Any]]] = []
+
+    def image(value: str, quality: int = 90, sha: str | None = None) -> dict[str, Any]:
+        return MediaHashes("image", sha256=sha, pdq=(PdqVariant(value, quality),)).to_dict()
+
+    def video(values: list[str]) -> dict[str, Any]:
+        vf = tuple(VideoFrameHash(v, 90, float(t), t * 25) for t, v in enumerate(values))
+        return MediaHashes("video", vpdq=vf, duration=float(len(values))).to_dict()
+
+    rows += [("done", image(_hex(rng))) for _ in range(400)]  # unrelated
+    rows += [("done", image(_flip(photo, 8 + k, rng))) for k in range(0, 20, 5)]  # near copies
+    rows += [("done", image(_flip(photo, 70, rng)))]  # far: not a match
+    rows += [("done", image(_flip(photo, 4, rng), quality=20))]  # untrusted: not a match
+    rows += [("done", image(_hex(rng), sha=digest))]  # the same file, by digest
+    rows += [("done", video([_flip(f, 6, rng) for f in frames[2:10]]))]  # a trimmed copy
+    rows += [("fetching", {})]  # becomes a near copy once fetched
+    with db.session() as s:
+        for k, (state, hashes) in enumerate(rows):
+            s.add(Media(url_hash=f"{k:064x}", url=f"http://x/{k}", state=state, hashes=hashes))
+    ref = ReferenceHashes("image", sha256=digest, pdq=(PdqVariant(photo, 100),))
+    clip = ReferenceHashes(
+        "video", vpdq=tuple(VideoFrameHash(v, 90, t, t) for t, v in enumerate(frames))
+    )
+    index = StoredMediaIndex()
+
+    def ids(hits: list[tuple[int, Any]]) -> set[int]:
+        return {media_id for media_id, _results in hits}
+
+    near = set(range(401, 405)) | {407}
+    assert ids(search_index(db, index, 1, 1, ref)) == ids(scan_all(db, 1, 1, ref)) == near
+    assert index.media == len(rows) - 1 and index.codes == len(rows) - 2 + 7
+    assert ids(search_index(db, index, 2, 1, clip)) == ids(scan_all(db, 2, 1, clip)) == {408}
+    with db.session() as s:  # the file being fetched is hashed: the next reference sees it
+        late = s.get(Media, len(rows))
+        assert late is not None
+        late.state, late.hashes = "done", image(_flip(photo, 3, rng))
+    assert ids(search_index(db, index, 3, 1, ref)) == near | {len(rows)}
+    assert index.media == len(rows)

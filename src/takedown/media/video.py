@@ -3,9 +3,10 @@
 Decoders read a file, so uploaded bytes go to an in-memory file (memfd), never to the disk. A
 video longer than the cap is first cut (stream copy, no re-encode) so a 6-hour upload costs no
 more than ``max_seconds`` of decoding. Every decoder runs as a child process under a time and
-memory limit (see limits.py): a crashing or hanging file fails alone. By default ffmpeg decodes
-one frame per second and PDQ hashes it here (vPDQ's frames, timed by presentation time); the
-vpdq library, in its own child, remains an option.
+memory limit (see limits.py): a crashing or hanging file fails alone. By default a long-lived
+decoder worker (workers.py, decodeworker.py) reads the stream's size, the frames, the bars and
+the sound in one pass; the older chain of child processes (ffprobe, a letterbox check, ffmpeg,
+fpcalc) and the vpdq library in its own child remain options.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
+from takedown.media import workers
 from takedown.media.audio import AudioLimits, AudioPrint, fingerprint_file
 from takedown.media.errors import MediaError
 from takedown.media.letterbox import CropBox, detect_letterbox, hash_cropped
@@ -46,9 +48,11 @@ class VideoLimits:
     letterbox: bool = True
     # Fingerprint the sound track too (Chromaprint, see audio.py): a second signal.
     audio: bool = True
-    # "ffmpeg": ffmpeg decodes (a limited child) and PDQ hashes the raw frames, timestamps
-    # from presentation times. "vpdq": the vpdq library in a limited child (frame counts).
-    decoder: Literal["ffmpeg", "vpdq"] = "ffmpeg"
+    # "worker": one pass in a reused, limited decoder worker (PyAV; falls back to "ffmpeg"
+    # when PyAV is missing). "ffmpeg": ffprobe, then ffmpeg decodes (a limited child) and PDQ
+    # hashes the raw frames, fpcalc fingerprints the sound. "vpdq": the vpdq library in a
+    # limited child (frame counts). All time frames by presentation time except vpdq.
+    decoder: Literal["worker", "ffmpeg", "vpdq"] = "worker"
 
 
 @dataclass(frozen=True)
@@ -165,10 +169,12 @@ def _downsample(info: VideoInfo, max_side: int) -> tuple[int, int]:
 def hash_video_file(path: Path, limits: VideoLimits | None = None) -> VideoHashes:
     """vPDQ frame hashes of a video file within ``limits``."""
     limits = limits or VideoLimits()
-    info = probe(path, limits.timeout_seconds, limits.memory_mb)
     cap = limits.max_seconds
     if limits.seconds_per_hash > 0:
         cap = min(cap, limits.max_frames * limits.seconds_per_hash)
+    if limits.decoder == "worker" and workers.available():
+        return _worker_hashes(path, limits, cap)
+    info = probe(path, limits.timeout_seconds, limits.memory_mb)
     truncated = info.duration == 0.0 or info.duration > cap
     with tempfile.TemporaryDirectory(prefix="takedown-video-") as tmp:
         source = path
@@ -211,6 +217,46 @@ def hash_video_file(path: Path, limits: VideoLimits | None = None) -> VideoHashe
         except MediaError as exc:  # the picture still matches: note it, keep the frames
             audio_error = exc.reason
     return VideoHashes(frames, info, truncated and info.duration != 0.0, audio, audio_error)
+
+
+def _worker_hashes(path: Path, limits: VideoLimits, cap: float) -> VideoHashes:
+    request = {
+        "path": str(path),
+        "step": max(limits.seconds_per_hash, 0.0),
+        "cap": cap,
+        "max_frames": limits.max_frames,
+        "max_side": limits.max_side,
+        "letterbox": limits.letterbox,
+        "audio": limits.audio,
+    }
+    reply = workers.run(request, timeout=limits.timeout_seconds, memory_mb=limits.memory_mb)
+    raw = reply["info"]
+    info = VideoInfo(
+        float(raw["duration"]),
+        int(raw["width"]),
+        int(raw["height"]),
+        int(raw["frames"]) if raw.get("frames") else None,
+        float(raw["fps"]),
+    )
+    step = limits.seconds_per_hash
+    frames = tuple(
+        VideoFrameHash(
+            str(hex_),
+            int(quality),
+            float(t),
+            round(float(t) * info.fps) if info.fps and step > 0 else number,
+        )
+        for number, (hex_, quality, t) in enumerate(reply["frames"])
+    )
+    if not frames:
+        raise MediaError("video has no decodable frames")
+    values = reply.get("audio")
+    audio = (
+        AudioPrint(tuple(int(v) & 0xFFFFFFFF for v in values), info.duration) if values else None
+    )
+    error = reply.get("audio_error")
+    truncated = info.duration > cap
+    return VideoHashes(frames, info, truncated, audio, str(error) if error else None)
 
 
 # The vpdq child: hashes the file and prints one "hex quality timestamp frame" line per frame.
