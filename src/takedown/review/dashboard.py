@@ -1,20 +1,26 @@
 """Figures for the dashboard: detections per day, time to draft, time to removal per site, open
-requests by age, and the share of decided detections that needed no full reveal. Computed in
-Python so that SQLite and PostgreSQL give the same answers; `rows()` flattens them for export."""
+requests by age, and the share of decided detections that needed no full reveal; `rows()`
+flattens them for export.
+
+Every figure is an aggregate the database computes over the period (per-day counts, histogram
+buckets, medians: :mod:`takedown.store.sqlfunc` makes SQLite and PostgreSQL agree), so the
+dashboard costs a few indexed queries however many detections and requests a center holds."""
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, case, func, literal, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from takedown.review.charts import Bar
 from takedown.review.wellbeing import RevealShare, reveal_share
-from takedown.stats import draft_delays, removal_delays
+from takedown.stats import draft_delays, median_of, medians, removal_delays
+from takedown.store.base import UTCDateTime
+from takedown.store.sqlfunc import elapsed_seconds, utc_day
 from takedown.store.tables import Detection, Notice
 
 HOUR = 3600.0
@@ -79,13 +85,30 @@ class Dashboard:
         return out
 
 
-def _bucket(seconds: float, buckets: tuple[tuple[str, float], ...]) -> str:
-    return next(label for label, upper in buckets if seconds < upper)
+def _bucket_index(seconds: ColumnElement[Any], buckets: tuple[tuple[str, float], ...]) -> Any:
+    """The index of the first bucket whose upper bound exceeds ``seconds`` (SQL CASE)."""
+    whens = [(seconds < upper, i) for i, (_, upper) in enumerate(buckets) if upper != float("inf")]
+    return case(*whens, else_=len(buckets) - 1)
 
 
-def _histogram(values: list[float], buckets: tuple[tuple[str, float], ...]) -> list[Bar]:
-    counts = Counter(_bucket(v, buckets) for v in values)
-    return [Bar(label, counts.get(label, 0)) for label, _ in buckets]
+def _histogram(
+    session: Session, rows: Select[*tuple[Any, ...]], buckets: tuple[tuple[str, float], ...]
+) -> list[Bar]:
+    """Bars of how many rows of ``rows`` (a query with a ``delay`` column, in seconds) fall in
+    each bucket, counted by the database."""
+    sub = rows.subquery()
+    index = _bucket_index(sub.c.delay, buckets).label("bucket")
+    counts = {
+        int(i): int(n)
+        for i, n in session.execute(
+            select(index, func.count()).where(sub.c.delay.is_not(None)).group_by(index)
+        ).all()
+    }
+    return [Bar(label, counts.get(i, 0)) for i, (label, _) in enumerate(buckets)]
+
+
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def period(
@@ -120,68 +143,65 @@ def compute_dashboard(
     until = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
     if until <= now:
         now = until  # open requests' ages as of the period's end
-    per_day = Counter(
-        t.astimezone(UTC).date() if t.tzinfo else t.date()
-        for t in session.execute(
-            select(Detection.first_seen_at).where(
-                Detection.first_seen_at >= since, Detection.first_seen_at < until
-            )
-        ).scalars()
-    )
+    in_period = (Detection.first_seen_at >= since, Detection.first_seen_at < until)
+    day = utc_day(Detection.first_seen_at)
+    per_day = {
+        _day(d): int(n)
+        for d, n in session.execute(select(day, func.count()).where(*in_period).group_by(day)).all()
+    }
     day_bars = [
         Bar(f"{d:%m-%d}", per_day.get(d, 0))
         for d in (start + timedelta(days=i) for i in range(days))
     ]
 
-    # Only the columns the figures need (a center's requests carry long bodies).
-    notices = session.execute(
-        select(Notice.status, Notice.sent_at, Notice.created_at).where(
-            Notice.parent_id.is_(None), Notice.created_at < until
-        )
-    ).all()
     # One definition of each delay, shared with GET /stats and `takedown report`.
-    to_draft = [v for values in draft_delays(session, since).values() for v in values]
-    removal = removal_delays(session, since)
-    medians = sorted(
-        ((site, statistics.median(v), len(v)) for site, v in removal.items()),
-        key=lambda t: -t[1],
+    to_draft = draft_delays(since)
+    removal = removal_delays(since)
+    per_site = sorted(
+        ((site, m, n) for site, (n, m) in medians(session, removal).items()),
+        key=lambda t: (-t[1], t[0]),
     )[:sites]
-    removal_bars = [Bar(site, m / HOUR, f"n={n}") for site, m, n in medians]
-    all_removal = [v for values in removal.values() for v in values]
+    removal_bars = [Bar(site, m / HOUR, f"n={n}") for site, m, n in per_site]
 
-    open_ages = [
-        max(0.0, (now - _aware(n.sent_at or n.created_at)).total_seconds())
-        for n in notices
-        if n.status in OPEN_STATUSES
-    ]
-    status_counts = Counter(n.status for n in notices if _aware(n.created_at) >= since)
-    in_period = (Detection.first_seen_at >= since, Detection.first_seen_at < until)
+    # Requests (first ones, not follow-ups) existing at the period's end: open ones by age
+    # since sending (or creation), and those created in the period by status.
+    first = (Notice.parent_id.is_(None), Notice.created_at < until)
+    age = elapsed_seconds(
+        func.coalesce(Notice.sent_at, Notice.created_at), literal(now, UTCDateTime())
+    )
+    open_ages = (
+        select(age.label("delay")).where(*first, Notice.status.in_(OPEN_STATUSES)).order_by(None)
+    )
+    status_counts = {
+        str(k): int(v)
+        for k, v in session.execute(
+            select(Notice.status, func.count())
+            .where(*first, Notice.created_at >= since)
+            .group_by(Notice.status)
+        ).all()
+    }
+    detections, removed = session.execute(
+        select(func.count(), func.count(case((Detection.status == "removed", 1))))
+        .select_from(Detection)
+        .where(*in_period)
+    ).one()
+    open_bars = _histogram(session, open_ages, AGE_BUCKETS)
     totals = {
-        "detections": session.execute(
-            select(func.count()).select_from(Detection).where(*in_period)
-        ).scalar_one(),
-        "removed": session.execute(
-            select(func.count())
-            .select_from(Detection)
-            .where(Detection.status == "removed", *in_period)
-        ).scalar_one(),
+        "detections": int(detections),
+        "removed": int(removed),
         "drafts": status_counts.get("draft", 0),
         "sent": status_counts.get("sent", 0) + status_counts.get("resolved", 0),
-        "open": len(open_ages),
+        "open": sum(int(b.value) for b in open_bars),
     }
     return Dashboard(
         totals=totals,
         detections_per_day=day_bars,
-        time_to_draft=_histogram(to_draft, DRAFT_BUCKETS),
+        time_to_draft=_histogram(session, to_draft, DRAFT_BUCKETS),
         time_to_removal=removal_bars,
-        open_by_age=_histogram(open_ages, AGE_BUCKETS),
-        median_seconds_to_draft=statistics.median(to_draft) if to_draft else None,
-        median_seconds_to_removal=statistics.median(all_removal) if all_removal else None,
+        open_by_age=open_bars,
+        median_seconds_to_draft=median_of(session, to_draft),
+        median_seconds_to_removal=median_of(session, removal),
         start=start,
         end=end,
         reveals=reveal_share(session, since, until),
     )
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)
