@@ -10,10 +10,11 @@ figures cost the same few queries at a center's volume as on a test's handful of
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Select, String, Text, case, cast, func, literal, select
+from sqlalchemy import Select, String, Text, case, cast, func, literal, select, union_all
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -132,39 +133,59 @@ def detect_delays() -> Delays:
     ).where(Detection.published_at.is_not(None))
 
 
-def medians(s: Session, delays: Delays, per_site: bool = True) -> dict[str, tuple[int, float]]:
-    """site → (how many, median seconds) of one of the delay queries above; with
-    ``per_site=False``, one entry ``"*"`` for all of them (nothing when there are none)."""
-    rows = delays.subquery()
-    key: ColumnElement[Any] = rows.c.site if per_site else literal("*", String())
-    q = (
-        select(key.label("k"), func.count(rows.c.delay), percentile_of(rows.c.delay, 50))
-        .select_from(rows)
-        .where(rows.c.delay.is_not(None))
-    )
-    out = s.execute(q.group_by(key) if per_site else q).all()
-    return {str(k): (int(n), float(m)) for k, n, m in out if n}
+@dataclass(frozen=True)
+class Summary:
+    """One delay figure: how many delays and their median (seconds, unrounded), in all and per
+    site (site → (how many, median))."""
+
+    count: int
+    median: float | None
+    per_site: dict[str, tuple[int, float]]
 
 
-def median_of(s: Session, delays: Delays) -> float | None:
-    """The median of all the rows of a delay query, unrounded; None without any."""
-    return medians(s, delays, per_site=False).get("*", (0, None))[1]
+def summarise(s: Session, figures: dict[str, Delays]) -> dict[str, Summary]:
+    """The medians of several delay queries, in all and per site, in one statement: each query
+    runs once, as a common table expression that both its totals and its per-site rows read."""
+    branches: list[Select[*tuple[Any, ...]]] = []
+    for i, (name, delays) in enumerate(figures.items()):
+        d = delays.cte(f"delays_{i}")
+        figure = (func.count(d.c.delay).label("n"), percentile_of(d.c.delay, 50).label("median"))
+        tag = literal(name, String()).label("figure")
+        branches.append(
+            select(tag, literal(None, String()).label("site"), *figure).where(
+                d.c.delay.is_not(None)
+            )
+        )
+        branches.append(
+            select(tag, d.c.site, *figure).where(d.c.delay.is_not(None)).group_by(d.c.site)
+        )
+    out = {name: Summary(0, None, {}) for name in figures}
+    per_site: dict[str, dict[str, tuple[int, float]]] = {name: {} for name in figures}
+    totals: dict[str, tuple[int, float | None]] = {}
+    for name, site, n, m in s.execute(union_all(*branches)).all():
+        if site is None:
+            totals[name] = (int(n), None if m is None else float(m))
+        elif n:
+            per_site[name][str(site)] = (int(n), float(m))
+    for name in figures:
+        count, median = totals.get(name, (0, None))
+        out[name] = Summary(count, median, per_site[name])
+    return out
 
 
 def _requested() -> Any:
-    """Every detection a sent request covered, once: its site, removal and time to removal from
-    the first request sent about it (NULL while it is still online)."""
+    """Every detection a sent request covered, once: its site and its time to removal from the
+    first request sent about it (NULL while it is still online)."""
     return (
         select(
             func.coalesce(Detection.site, "?").label("site"),
-            Detection.removed_at.label("removed_at"),
             elapsed_seconds(func.min(Notice.sent_at), Detection.removed_at).label("delay"),
         )
         .join(notice_detections, notice_detections.c.detection_id == Detection.id)
         .join(Notice, Notice.id == notice_detections.c.notice_id)
         .where(Notice.sent_at.is_not(None))
         .group_by(Detection.id, Detection.site, Detection.removed_at)
-        .subquery("requested")
+        .cte("requested")
     )
 
 
@@ -180,29 +201,46 @@ def _provider_names(source: str) -> Any:
     )
 
 
-def _distributions(s: Session, req: Any, source: str | None, unknown: str) -> dict[str, Any]:
+# (grouping, the contact look-up's source naming the provider, the name when it found none)
+_GROUPINGS: tuple[tuple[str, str | None, str], ...] = (
+    ("per_site", None, ""),
+    ("per_network", "rdap-network", "unknown"),
+    ("per_cdn", "cdn", "none known"),
+)
+
+
+def _distributions(s: Session) -> dict[str, dict[str, Any]]:
+    """Time to removal per site, host network and CDN in one statement (the requested
+    detections are gathered once, a common table expression the three groupings read)."""
+    req = _requested()
     delay = req.c.delay
-    key: ColumnElement[Any]
-    if source is None:
-        key, from_ = req.c.site, req
-    else:
-        names = _provider_names(source)
-        key = func.coalesce(names.c.name, unknown)
-        from_ = req.outerjoin(names, names.c.domain == req.c.site)
-    rows = s.execute(
-        select(
-            key.label("k"),
-            func.count(),
-            func.count(delay),
-            percentile_of(delay, 50),
-            percentile_of(delay, 90),
-            func.count(case((delay <= DAY, 1))),
-            func.count(case((delay <= WEEK, 1))),
+    branches: list[Select[*tuple[Any, ...]]] = []
+    for grouping, source, unknown in _GROUPINGS:
+        key: ColumnElement[Any]
+        if source is None:
+            key, from_ = req.c.site, req
+        else:
+            names = _provider_names(source)
+            key = func.coalesce(names.c.name, unknown)
+            from_ = req.outerjoin(names, names.c.domain == req.c.site)
+        branches.append(
+            select(
+                literal(grouping, String()).label("grouping"),
+                key.label("k"),
+                func.count(),
+                func.count(delay),
+                percentile_of(delay, 50),
+                percentile_of(delay, 90),
+                func.count(case((delay <= DAY, 1))),
+                func.count(case((delay <= WEEK, 1))),
+            )
+            .select_from(from_)
+            .group_by(key)
         )
-        .select_from(from_)
-        .group_by(key)
-    ).all()
-    return {str(k): _distribution(*figures) for k, *figures in sorted(rows, key=lambda r: r[0])}
+    out: dict[str, dict[str, Any]] = {grouping: {} for grouping, _, _ in _GROUPINGS}
+    for grouping, k, *figures in sorted(s.execute(union_all(*branches)).all(), key=lambda r: r[1]):
+        out[grouping][str(k)] = _distribution(*figures)
+    return out
 
 
 def removal_by_provider(s: Session) -> dict[str, Any]:
@@ -213,43 +251,42 @@ def removal_by_provider(s: Session) -> dict[str, Any]:
     "never" is the share still online now. A provider "never answered" when requests were sent
     to it and no verified reply came back and nothing it was asked about was removed.
     """
-    req = _requested()
     answered = (
         select(Notice.site)
         .join(MailMessage, MailMessage.notice_id == Notice.id)
         .where(MailMessage.verified.is_(True), Notice.site.is_not(None))
     )
-    removed = select(req.c.site).where(req.c.removed_at.is_not(None))
     sent = Notice.sent_at.is_not(None)
-    quiet = (Notice.site.not_in(answered), Notice.site.not_in(removed))
-    per_site = s.execute(
-        select(Notice.site, func.count(), func.min(Notice.sent_at))
-        .where(sent, *quiet)
-        .group_by(Notice.site)
-        .order_by(Notice.site)
-    ).all()
-    recipients: dict[str, set[str]] = {}
-    if per_site:  # distinct recipient lists only: one decoding per list, not per request
-        for site, to in s.execute(
-            select(Notice.site, cast(Notice.to, Text)).where(sent, *quiet).distinct()
-        ).all():
-            addresses = json.loads(to) if to else []
-            recipients.setdefault(site, set()).update(str(a) for a in addresses or [])
+    removed = (
+        select(Detection.site)
+        .join(notice_detections, notice_detections.c.detection_id == Detection.id)
+        .join(Notice, Notice.id == notice_detections.c.notice_id)
+        .where(Detection.removed_at.is_not(None), sent, Detection.site.is_not(None))
+    )
+    to = cast(Notice.to, Text)
+    # Per silent site and distinct recipient list: one decoding per list, not per request.
+    quiet: dict[str, tuple[int, datetime | None, set[str]]] = {}
+    for site, addresses, count, first in s.execute(
+        select(Notice.site, to, func.count(), func.min(Notice.sent_at))
+        .where(sent, Notice.site.not_in(answered), Notice.site.not_in(removed))
+        .group_by(Notice.site, to)
+    ).all():
+        n, earliest, recipients = quiet.get(site, (0, None, set()))
+        first = _aware(first) if first is not None else None
+        if earliest is None or (first is not None and first < earliest):
+            earliest = first
+        recipients |= {str(a) for a in (json.loads(addresses) if addresses else None) or []}
+        quiet[site] = (n + int(count), earliest, recipients)
     silent = [
         {
             "site": site,
-            "requests_sent": int(count),
-            "first_sent_at": _aware(first).isoformat() if first else None,
-            "recipients": sorted(recipients.get(site, ())),
+            "requests_sent": count,
+            "first_sent_at": first.isoformat() if first else None,
+            "recipients": sorted(recipients),
         }
-        for site, count, first in per_site
+        for site, (count, first, recipients) in sorted(quiet.items())
     ]
-    return {
-        "per_site": _distributions(s, req, None, ""),
-        "per_network": _distributions(s, req, "rdap-network", "unknown"),
-        "per_cdn": _distributions(s, req, "cdn", "none known"),
-        "never_answered": silent,
-    }
+    return {**_distributions(s), "never_answered": silent}
 
 
 def _aware(t: datetime) -> datetime:
@@ -269,9 +306,18 @@ def compute(s: Session) -> dict[str, Any]:
         str(k): int(v)
         for k, v in s.execute(select(Notice.status, func.count()).group_by(Notice.status)).all()
     }
-    to_draft = medians(s, draft_delays())
-    to_request = medians(s, request_delays())
-    to_removal = medians(s, removal_delays())
+    figures = summarise(
+        s,
+        {
+            "detect": detect_delays(),
+            "draft": draft_delays(),
+            "request": request_delays(),
+            "removal": removal_delays(),
+        },
+    )
+    to_draft, to_request, to_removal = (
+        figures[k].per_site for k in ("draft", "request", "removal")
+    )
     sites = sorted(set(to_draft) | set(to_request) | set(to_removal))
 
     def median(table: dict[str, tuple[int, float]], site: str) -> float | None:
@@ -284,10 +330,10 @@ def compute(s: Session) -> dict[str, Any]:
         "reuploads": int(reuploads),
         "notices": by_status,
         "notices_sent": sent,
-        "median_seconds_to_detect": _round(median_of(s, detect_delays())),
-        "median_seconds_to_draft": _round(median_of(s, draft_delays())),
-        "median_seconds_to_request": _round(median_of(s, request_delays())),
-        "median_seconds_to_removal": _round(median_of(s, removal_delays())),
+        "median_seconds_to_detect": _round(figures["detect"].median),
+        "median_seconds_to_draft": _round(figures["draft"].median),
+        "median_seconds_to_request": _round(figures["request"].median),
+        "median_seconds_to_removal": _round(figures["removal"].median),
         "time_to_removal": removal_by_provider(s),
         "per_site": {
             site: {

@@ -18,7 +18,7 @@ from sqlalchemy.sql.elements import ColumnElement
 
 from takedown.review.charts import Bar
 from takedown.review.wellbeing import RevealShare, reveal_share
-from takedown.stats import draft_delays, median_of, medians, removal_delays
+from takedown.stats import draft_delays, removal_delays, summarise
 from takedown.store.base import UTCDateTime
 from takedown.store.sqlfunc import elapsed_seconds, utc_day
 from takedown.store.tables import Detection, Notice
@@ -157,8 +157,9 @@ def compute_dashboard(
     # One definition of each delay, shared with GET /stats and `takedown report`.
     to_draft = draft_delays(since)
     removal = removal_delays(since)
+    figures = summarise(session, {"draft": to_draft, "removal": removal})
     per_site = sorted(
-        ((site, m, n) for site, (n, m) in medians(session, removal).items()),
+        ((site, m, n) for site, (n, m) in figures["removal"].per_site.items()),
         key=lambda t: (-t[1], t[0]),
     )[:sites]
     removal_bars = [Bar(site, m / HOUR, f"n={n}") for site, m, n in per_site]
@@ -199,8 +200,8 @@ def compute_dashboard(
         time_to_draft=_histogram(session, to_draft, DRAFT_BUCKETS),
         time_to_removal=removal_bars,
         open_by_age=open_bars,
-        median_seconds_to_draft=median_of(session, to_draft),
-        median_seconds_to_removal=median_of(session, removal),
+        median_seconds_to_draft=figures["draft"].median,
+        median_seconds_to_removal=figures["removal"].median,
         start=start,
         end=end,
         reveals=reveal_share(session, since, until),
