@@ -8,11 +8,12 @@ dashboard costs a few indexed queries however many detections and requests a cen
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, literal, select
+from sqlalchemy import and_, case, func, literal, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -20,7 +21,7 @@ from takedown.review.charts import Bar
 from takedown.review.wellbeing import RevealShare, reveal_share
 from takedown.stats import draft_delays, removal_delays, summarise
 from takedown.store.base import UTCDateTime
-from takedown.store.sqlfunc import elapsed_seconds, utc_day
+from takedown.store.sqlfunc import elapsed_seconds, percentile_of, utc_day
 from takedown.store.tables import Detection, Notice
 
 HOUR = 3600.0
@@ -85,26 +86,23 @@ class Dashboard:
         return out
 
 
-def _bucket_index(seconds: ColumnElement[Any], buckets: tuple[tuple[str, float], ...]) -> Any:
-    """The index of the first bucket whose upper bound exceeds ``seconds`` (SQL CASE)."""
-    whens = [(seconds < upper, i) for i, (_, upper) in enumerate(buckets) if upper != float("inf")]
-    return case(*whens, else_=len(buckets) - 1)
+def _bucket_counts(
+    seconds: ColumnElement[Any], buckets: tuple[tuple[str, float], ...]
+) -> list[Any]:
+    """One conditional count per bucket, ``[lower, upper)`` seconds (SQL aggregates)."""
+    out: list[Any] = []
+    lower: float | None = None
+    for _, upper in buckets:
+        conditions = [seconds >= lower] if lower is not None else []
+        if upper != float("inf"):
+            conditions.append(seconds < upper)
+        out.append(func.count(case((and_(seconds.is_not(None), *conditions), 1))))
+        lower = upper
+    return out
 
 
-def _histogram(
-    session: Session, rows: Select[*tuple[Any, ...]], buckets: tuple[tuple[str, float], ...]
-) -> list[Bar]:
-    """Bars of how many rows of ``rows`` (a query with a ``delay`` column, in seconds) fall in
-    each bucket, counted by the database."""
-    sub = rows.subquery()
-    index = _bucket_index(sub.c.delay, buckets).label("bucket")
-    counts = {
-        int(i): int(n)
-        for i, n in session.execute(
-            select(index, func.count()).where(sub.c.delay.is_not(None)).group_by(index)
-        ).all()
-    }
-    return [Bar(label, counts.get(i, 0)) for i, (label, _) in enumerate(buckets)]
+def _bars(counts: Sequence[Any], buckets: tuple[tuple[str, float], ...]) -> list[Bar]:
+    return [Bar(label, int(n or 0)) for (label, _), n in zip(buckets, counts, strict=True)]
 
 
 def _day(value: object) -> date:
@@ -143,65 +141,68 @@ def compute_dashboard(
     until = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
     if until <= now:
         now = until  # open requests' ages as of the period's end
-    in_period = (Detection.first_seen_at >= since, Detection.first_seen_at < until)
+    # Detections seen in the period, per UTC day (with the removed ones): one indexed range.
     day = utc_day(Detection.first_seen_at)
-    per_day = {
-        _day(d): int(n)
-        for d, n in session.execute(select(day, func.count()).where(*in_period).group_by(day)).all()
+    per_day: dict[date, tuple[int, int]] = {
+        _day(d): (int(n), int(r))
+        for d, n, r in session.execute(
+            select(day, func.count(), func.count(case((Detection.status == "removed", 1))))
+            .where(Detection.first_seen_at >= since, Detection.first_seen_at < until)
+            .group_by(day)
+        ).all()
     }
     day_bars = [
-        Bar(f"{d:%m-%d}", per_day.get(d, 0))
+        Bar(f"{d:%m-%d}", per_day.get(d, (0, 0))[0])
         for d in (start + timedelta(days=i) for i in range(days))
     ]
 
     # One definition of each delay, shared with GET /stats and `takedown report`.
-    to_draft = draft_delays(since)
-    removal = removal_delays(since)
-    figures = summarise(session, {"draft": to_draft, "removal": removal})
+    drafts = draft_delays(since).subquery()
+    draft_row = session.execute(
+        select(percentile_of(drafts.c.delay, 50), *_bucket_counts(drafts.c.delay, DRAFT_BUCKETS))
+    ).one()
+    removal = summarise(session, {"removal": removal_delays(since)})["removal"]
     per_site = sorted(
-        ((site, m, n) for site, (n, m) in figures["removal"].per_site.items()),
+        ((site, m, n) for site, (n, m) in removal.per_site.items()),
         key=lambda t: (-t[1], t[0]),
     )[:sites]
     removal_bars = [Bar(site, m / HOUR, f"n={n}") for site, m, n in per_site]
 
-    # Requests (first ones, not follow-ups) existing at the period's end: open ones by age
-    # since sending (or creation), and those created in the period by status.
-    first = (Notice.parent_id.is_(None), Notice.created_at < until)
+    # First requests (not follow-ups) existing at the period's end, in one pass: open ones by
+    # age since sending (or creation), and those created in the period by status.
     age = elapsed_seconds(
         func.coalesce(Notice.sent_at, Notice.created_at), literal(now, UTCDateTime())
     )
-    open_ages = (
-        select(age.label("delay")).where(*first, Notice.status.in_(OPEN_STATUSES)).order_by(None)
-    )
-    status_counts = {
-        str(k): int(v)
-        for k, v in session.execute(
-            select(Notice.status, func.count())
-            .where(*first, Notice.created_at >= since)
-            .group_by(Notice.status)
-        ).all()
-    }
-    detections, removed = session.execute(
-        select(func.count(), func.count(case((Detection.status == "removed", 1))))
-        .select_from(Detection)
-        .where(*in_period)
+    is_open = Notice.status.in_(OPEN_STATUSES)
+    created_in = Notice.created_at >= since
+
+    def created(*statuses: str) -> Any:
+        return func.count(case((and_(created_in, Notice.status.in_(statuses)), 1)))
+
+    drafts_n, sent_n, *open_counts = session.execute(
+        select(
+            created("draft"),
+            created("sent", "resolved"),
+            *_bucket_counts(case((is_open, age)), AGE_BUCKETS),
+        ).where(Notice.parent_id.is_(None), Notice.created_at < until)
     ).one()
-    open_bars = _histogram(session, open_ages, AGE_BUCKETS)
+    open_bars = _bars(open_counts, AGE_BUCKETS)
     totals = {
-        "detections": int(detections),
-        "removed": int(removed),
-        "drafts": status_counts.get("draft", 0),
-        "sent": status_counts.get("sent", 0) + status_counts.get("resolved", 0),
+        "detections": sum(n for n, _ in per_day.values()),
+        "removed": sum(r for _, r in per_day.values()),
+        "drafts": int(drafts_n),
+        "sent": int(sent_n),
         "open": sum(int(b.value) for b in open_bars),
     }
+    median_draft = draft_row[0]
     return Dashboard(
         totals=totals,
         detections_per_day=day_bars,
-        time_to_draft=_histogram(session, to_draft, DRAFT_BUCKETS),
+        time_to_draft=_bars(draft_row[1:], DRAFT_BUCKETS),
         time_to_removal=removal_bars,
         open_by_age=open_bars,
-        median_seconds_to_draft=figures["draft"].median,
-        median_seconds_to_removal=figures["removal"].median,
+        median_seconds_to_draft=None if median_draft is None else float(median_draft),
+        median_seconds_to_removal=removal.median,
         start=start,
         end=end,
         reveals=reveal_share(session, since, until),
