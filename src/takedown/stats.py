@@ -76,36 +76,47 @@ Delays = Select[str, float]
 # definition of its figure: the API, the CLI report and the dashboard summarise these.
 
 
+def _first_requests(since: datetime | None = None) -> Any:
+    """Each first request (not a reminder or escalation) with its site, draft and sending times
+    and the first sight of the detections it covers; with ``since``, those created since then.
+    A common table expression: time to draft and time to request read it once."""
+    q = (
+        select(
+            Notice.site.label("site"),
+            Notice.drafted_at.label("drafted_at"),
+            Notice.sent_at.label("sent_at"),
+            func.min(Detection.first_seen_at).label("first_seen"),
+        )
+        .join(notice_detections, notice_detections.c.notice_id == Notice.id)
+        .join(Detection, Detection.id == notice_detections.c.detection_id)
+        .where(Notice.kind == "initial")
+        .group_by(Notice.id, Notice.site, Notice.drafted_at, Notice.sent_at)
+    )
+    if since is None:
+        return q.cte("first_requests")
+    return q.where(Notice.created_at >= since).cte("first_requests_since")
+
+
+_FIRST_REQUESTS = _first_requests()
+
+
 def draft_delays(since: datetime | None = None) -> Delays:
     """Seconds from the first detection a request covers to its first draft, per request.
 
     Only first requests count (reminders and escalations are follow-up, not drafting); with
     ``since``, only requests created since then."""
-    q = (
-        select(
-            Notice.site.label("site"),
-            elapsed_seconds(func.min(Detection.first_seen_at), Notice.drafted_at).label("delay"),
-        )
-        .join(notice_detections, notice_detections.c.notice_id == Notice.id)
-        .join(Detection, Detection.id == notice_detections.c.detection_id)
-        .where(Notice.kind == "initial", Notice.drafted_at.is_not(None))
-        .group_by(Notice.id, Notice.site, Notice.drafted_at)
-    )
-    return q.where(Notice.created_at >= since) if since is not None else q
+    first = _first_requests(since) if since is not None else _FIRST_REQUESTS
+    return select(
+        first.c.site, elapsed_seconds(first.c.first_seen, first.c.drafted_at).label("delay")
+    ).where(first.c.drafted_at.is_not(None))
 
 
 def request_delays() -> Delays:
     """Seconds from the first detection a first request covers to its sending, per request."""
-    return (
-        select(
-            Notice.site.label("site"),
-            elapsed_seconds(func.min(Detection.first_seen_at), Notice.sent_at).label("delay"),
-        )
-        .join(notice_detections, notice_detections.c.notice_id == Notice.id)
-        .join(Detection, Detection.id == notice_detections.c.detection_id)
-        .where(Notice.kind == "initial", Notice.sent_at.is_not(None))
-        .group_by(Notice.id, Notice.site, Notice.sent_at)
-    )
+    first = _FIRST_REQUESTS
+    return select(
+        first.c.site, elapsed_seconds(first.c.first_seen, first.c.sent_at).label("delay")
+    ).where(first.c.sent_at.is_not(None))
 
 
 def removal_delays(since: datetime | None = None) -> Delays:
@@ -257,12 +268,9 @@ def removal_by_provider(s: Session) -> dict[str, Any]:
         .where(MailMessage.verified.is_(True), Notice.site.is_not(None))
     )
     sent = Notice.sent_at.is_not(None)
-    removed = (
-        select(Detection.site)
-        .join(notice_detections, notice_detections.c.detection_id == Detection.id)
-        .join(Notice, Notice.id == notice_detections.c.notice_id)
-        .where(Detection.removed_at.is_not(None), sent, Detection.site.is_not(None))
-    )
+    figures = _distributions(s)
+    # Sites where something asked about was removed: read off the per-site distributions.
+    removed = sorted(site for site, d in figures["per_site"].items() if d["removed"])
     to = cast(Notice.to, Text)
     # Per silent site and distinct recipient list: one decoding per list, not per request.
     quiet: dict[str, tuple[int, datetime | None, set[str]]] = {}
@@ -286,7 +294,7 @@ def removal_by_provider(s: Session) -> dict[str, Any]:
         }
         for site, (count, first, recipients) in sorted(quiet.items())
     ]
-    return {**_distributions(s), "never_answered": silent}
+    return {**figures, "never_answered": silent}
 
 
 def _aware(t: datetime) -> datetime:
