@@ -13,15 +13,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, case, func, literal, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from takedown.review.charts import Bar
 from takedown.review.wellbeing import RevealShare, reveal_share
 from takedown.stats import draft_delays, removal_delays, summarise
-from takedown.store.base import UTCDateTime
-from takedown.store.sqlfunc import elapsed_seconds, percentile_of, utc_day
+from takedown.store.sqlfunc import percentile_of, utc_day
 from takedown.store.tables import Detection, Notice
 
 HOUR = 3600.0
@@ -101,6 +100,24 @@ def _bucket_counts(
     return out
 
 
+def _age_counts(
+    since: ColumnElement[Any], now: datetime, buckets: tuple[tuple[str, float], ...]
+) -> list[Any]:
+    """One conditional count per bucket of age ``now - since`` (never negative), compared as
+    times (``since`` after ``now - upper``), so no row's age is computed."""
+    out: list[Any] = []
+    lower: float | None = None
+    for _, upper in buckets:
+        conditions: list[ColumnElement[bool]] = [since.is_not(None)]
+        if lower is not None:
+            conditions.append(since <= now - timedelta(seconds=lower))
+        if upper != float("inf"):
+            conditions.append(since > now - timedelta(seconds=upper))
+        out.append(func.count(case((and_(*conditions), 1))))
+        lower = upper
+    return out
+
+
 def _bars(counts: Sequence[Any], buckets: tuple[tuple[str, float], ...]) -> list[Bar]:
     return [Bar(label, int(n or 0)) for (label, _), n in zip(buckets, counts, strict=True)]
 
@@ -170,10 +187,8 @@ def compute_dashboard(
 
     # First requests (not follow-ups) existing at the period's end, in one pass: open ones by
     # age since sending (or creation), and those created in the period by status.
-    age = elapsed_seconds(
-        func.coalesce(Notice.sent_at, Notice.created_at), literal(now, UTCDateTime())
-    )
     is_open = Notice.status.in_(OPEN_STATUSES)
+    open_since = case((is_open, func.coalesce(Notice.sent_at, Notice.created_at)))
     created_in = Notice.created_at >= since
 
     def created(*statuses: str) -> Any:
@@ -183,7 +198,7 @@ def compute_dashboard(
         select(
             created("draft"),
             created("sent", "resolved"),
-            *_bucket_counts(case((is_open, age)), AGE_BUCKETS),
+            *_age_counts(open_since, now, AGE_BUCKETS),
         ).where(Notice.parent_id.is_(None), Notice.created_at < until)
     ).one()
     open_bars = _bars(open_counts, AGE_BUCKETS)
