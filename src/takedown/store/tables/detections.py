@@ -18,6 +18,7 @@ class Detection(Base):
         # The lists' keyset orders (migration 0017).
         Index("ix_detections_review_priority_id", "review", text("priority DESC"), "id"),
         Index("ix_detections_site_id", "site", "id"),
+        Index("ix_detections_case_id_id", "case_id", "id"),
     )
     # No unique key: a re-upload after removal is a new detection linked to the old (previous_id).
 

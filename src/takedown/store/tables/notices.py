@@ -47,6 +47,7 @@ class Notice(Base):
         # The lists' keyset order, most urgent first (migration 0017).
         Index("ix_notices_priority_id", text("priority DESC"), "id"),
         Index("ix_notices_status_priority_id", "status", text("priority DESC"), "id"),
+        Index("ix_notices_case_priority_id", "case_id", text("priority DESC"), "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -7,8 +7,8 @@ Create Date: 2026-12-04 18:40:00
 Every list pages by cursor on its sort columns and the id; these composite indexes let the
 database start each page at the cursor (an index range scan) and stop after one page, so a deep
 page costs what the first costs: requests most urgent first (``priority DESC, id``), alone and
-per status (the queue, the sent requests); candidates per review state the same way; detections
-of one site by id.
+per status (the queue, the sent requests) and per case; candidates per review state the same
+way; detections of one site and of one case by id.
 """
 
 from __future__ import annotations
@@ -25,7 +25,9 @@ _INDEXES = (
     ("ix_notices_priority_id", "notices", ("priority DESC", "id")),
     ("ix_notices_status_priority_id", "notices", ("status", "priority DESC", "id")),
     ("ix_detections_review_priority_id", "detections", ("review", "priority DESC", "id")),
+    ("ix_notices_case_priority_id", "notices", ("case_id", "priority DESC", "id")),
     ("ix_detections_site_id", "detections", ("site", "id")),
+    ("ix_detections_case_id_id", "detections", ("case_id", "id")),
 )
 
 
