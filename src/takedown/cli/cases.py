@@ -15,10 +15,10 @@ from sqlalchemy import select
 from takedown.cli.context import runtime_from
 from takedown.review.cases import add_case, change_case
 from takedown.review.references import ReferenceInputError, add_upload
-from takedown.review.sources import SourceRefused, add_source
+from takedown.review.sources import SourceRefused, add_source, split_fields
 from takedown.store.tables import Case, Source
 from takedown.web.api.cases import CaseIn, CaseOut
-from takedown.web.api.sources import SourceIn, _split, source_out
+from takedown.web.api.sources import SourceIn, source_out
 
 ACTOR = "cli"
 MEDIA_SUFFIXES = (".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff", ".heic",
@@ -186,7 +186,7 @@ def add_source_cmd(
             if case_id is not None and s.get(Case, case_id) is None:
                 raise click.ClickException(f"no case {case_id}")
             try:
-                src = add_source(s, _split(body.model_dump()), ACTOR, rt.services.guard)
+                src = add_source(s, split_fields(body.model_dump()), ACTOR, rt.services.guard)
             except SourceRefused as exc:
                 raise click.ClickException(str(exc)) from exc
             out = source_out(src, []).model_dump(mode="json")

@@ -1,20 +1,26 @@
 """Figures for the dashboard: detections per day, time to draft, time to removal per site, open
-requests by age, and the share of decided detections that needed no full reveal. Computed in
-Python so that SQLite and PostgreSQL give the same answers; `rows()` flattens them for export."""
+requests by age, and the share of decided detections that needed no full reveal; `rows()`
+flattens them for export.
+
+Every figure is an aggregate the database computes over the period (per-day counts, histogram
+buckets, medians: :mod:`takedown.store.sqlfunc` makes SQLite and PostgreSQL agree), so the
+dashboard costs a few indexed queries however many detections and requests a center holds."""
 
 from __future__ import annotations
 
-import statistics
-from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from takedown.review.charts import Bar
 from takedown.review.wellbeing import RevealShare, reveal_share
-from takedown.stats import draft_delays, removal_delays
+from takedown.stats import draft_delays, removal_delays, summarise
+from takedown.store.sqlfunc import percentile_of, utc_day
 from takedown.store.tables import Detection, Notice
 
 HOUR = 3600.0
@@ -79,13 +85,45 @@ class Dashboard:
         return out
 
 
-def _bucket(seconds: float, buckets: tuple[tuple[str, float], ...]) -> str:
-    return next(label for label, upper in buckets if seconds < upper)
+def _bucket_counts(
+    seconds: ColumnElement[Any], buckets: tuple[tuple[str, float], ...]
+) -> list[Any]:
+    """One conditional count per bucket, ``[lower, upper)`` seconds (SQL aggregates)."""
+    out: list[Any] = []
+    lower: float | None = None
+    for _, upper in buckets:
+        conditions = [seconds >= lower] if lower is not None else []
+        if upper != float("inf"):
+            conditions.append(seconds < upper)
+        out.append(func.count(case((and_(seconds.is_not(None), *conditions), 1))))
+        lower = upper
+    return out
 
 
-def _histogram(values: list[float], buckets: tuple[tuple[str, float], ...]) -> list[Bar]:
-    counts = Counter(_bucket(v, buckets) for v in values)
-    return [Bar(label, counts.get(label, 0)) for label, _ in buckets]
+def _age_counts(
+    since: ColumnElement[Any], now: datetime, buckets: tuple[tuple[str, float], ...]
+) -> list[Any]:
+    """One conditional count per bucket of age ``now - since`` (never negative), compared as
+    times (``since`` after ``now - upper``), so no row's age is computed."""
+    out: list[Any] = []
+    lower: float | None = None
+    for _, upper in buckets:
+        conditions: list[ColumnElement[bool]] = [since.is_not(None)]
+        if lower is not None:
+            conditions.append(since <= now - timedelta(seconds=lower))
+        if upper != float("inf"):
+            conditions.append(since > now - timedelta(seconds=upper))
+        out.append(func.count(case((and_(*conditions), 1))))
+        lower = upper
+    return out
+
+
+def _bars(counts: Sequence[Any], buckets: tuple[tuple[str, float], ...]) -> list[Bar]:
+    return [Bar(label, int(n or 0)) for (label, _), n in zip(buckets, counts, strict=True)]
+
+
+def _day(value: object) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
 
 
 def period(
@@ -120,68 +158,67 @@ def compute_dashboard(
     until = datetime(end.year, end.month, end.day, tzinfo=UTC) + timedelta(days=1)
     if until <= now:
         now = until  # open requests' ages as of the period's end
-    per_day = Counter(
-        t.astimezone(UTC).date() if t.tzinfo else t.date()
-        for t in session.execute(
-            select(Detection.first_seen_at).where(
-                Detection.first_seen_at >= since, Detection.first_seen_at < until
-            )
-        ).scalars()
-    )
+    # Detections seen in the period, per UTC day (with the removed ones): one indexed range.
+    day = utc_day(Detection.first_seen_at)
+    per_day: dict[date, tuple[int, int]] = {
+        _day(d): (int(n), int(r))
+        for d, n, r in session.execute(
+            select(day, func.count(), func.count(case((Detection.status == "removed", 1))))
+            .where(Detection.first_seen_at >= since, Detection.first_seen_at < until)
+            .group_by(day)
+        ).all()
+    }
     day_bars = [
-        Bar(f"{d:%m-%d}", per_day.get(d, 0))
+        Bar(f"{d:%m-%d}", per_day.get(d, (0, 0))[0])
         for d in (start + timedelta(days=i) for i in range(days))
     ]
 
-    # Only the columns the figures need (a center's requests carry long bodies).
-    notices = session.execute(
-        select(Notice.status, Notice.sent_at, Notice.created_at).where(
-            Notice.parent_id.is_(None), Notice.created_at < until
-        )
-    ).all()
     # One definition of each delay, shared with GET /stats and `takedown report`.
-    to_draft = [v for values in draft_delays(session, since).values() for v in values]
-    removal = removal_delays(session, since)
-    medians = sorted(
-        ((site, statistics.median(v), len(v)) for site, v in removal.items()),
-        key=lambda t: -t[1],
+    drafts = draft_delays(since).subquery()
+    draft_row = session.execute(
+        select(percentile_of(drafts.c.delay, 50), *_bucket_counts(drafts.c.delay, DRAFT_BUCKETS))
+    ).one()
+    removal = summarise(session, {"removal": removal_delays(since)})["removal"]
+    per_site = sorted(
+        ((site, m, n) for site, (n, m) in removal.per_site.items()),
+        key=lambda t: (-t[1], t[0]),
     )[:sites]
-    removal_bars = [Bar(site, m / HOUR, f"n={n}") for site, m, n in medians]
-    all_removal = [v for values in removal.values() for v in values]
+    removal_bars = [Bar(site, m / HOUR, f"n={n}") for site, m, n in per_site]
 
-    open_ages = [
-        max(0.0, (now - _aware(n.sent_at or n.created_at)).total_seconds())
-        for n in notices
-        if n.status in OPEN_STATUSES
-    ]
-    status_counts = Counter(n.status for n in notices if _aware(n.created_at) >= since)
-    in_period = (Detection.first_seen_at >= since, Detection.first_seen_at < until)
+    # First requests (not follow-ups) existing at the period's end, in one pass: open ones by
+    # age since sending (or creation), and those created in the period by status.
+    is_open = Notice.status.in_(OPEN_STATUSES)
+    open_since = case((is_open, func.coalesce(Notice.sent_at, Notice.created_at)))
+    created_in = Notice.created_at >= since
+
+    def created(*statuses: str) -> Any:
+        return func.count(case((and_(created_in, Notice.status.in_(statuses)), 1)))
+
+    drafts_n, sent_n, *open_counts = session.execute(
+        select(
+            created("draft"),
+            created("sent", "resolved"),
+            *_age_counts(open_since, now, AGE_BUCKETS),
+        ).where(Notice.parent_id.is_(None), Notice.created_at < until)
+    ).one()
+    open_bars = _bars(open_counts, AGE_BUCKETS)
     totals = {
-        "detections": session.execute(
-            select(func.count()).select_from(Detection).where(*in_period)
-        ).scalar_one(),
-        "removed": session.execute(
-            select(func.count())
-            .select_from(Detection)
-            .where(Detection.status == "removed", *in_period)
-        ).scalar_one(),
-        "drafts": status_counts.get("draft", 0),
-        "sent": status_counts.get("sent", 0) + status_counts.get("resolved", 0),
-        "open": len(open_ages),
+        "detections": sum(n for n, _ in per_day.values()),
+        "removed": sum(r for _, r in per_day.values()),
+        "drafts": int(drafts_n),
+        "sent": int(sent_n),
+        "open": sum(int(b.value) for b in open_bars),
     }
+    median_draft = draft_row[0]
     return Dashboard(
         totals=totals,
         detections_per_day=day_bars,
-        time_to_draft=_histogram(to_draft, DRAFT_BUCKETS),
+        time_to_draft=_bars(draft_row[1:], DRAFT_BUCKETS),
         time_to_removal=removal_bars,
-        open_by_age=_histogram(open_ages, AGE_BUCKETS),
-        median_seconds_to_draft=statistics.median(to_draft) if to_draft else None,
-        median_seconds_to_removal=statistics.median(all_removal) if all_removal else None,
+        open_by_age=open_bars,
+        median_seconds_to_draft=None if median_draft is None else float(median_draft),
+        median_seconds_to_removal=removal.median,
         start=start,
         end=end,
         reveals=reveal_share(session, since, until),
     )
-
-
-def _aware(t: datetime) -> datetime:
-    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)

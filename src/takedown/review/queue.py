@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import Select, or_, select
 from sqlalchemy.orm import Session
 
+from takedown.store.paging import Order, PageParams, paginate
 from takedown.store.tables import (
     Artifact,
     Detection,
@@ -22,7 +23,6 @@ from takedown.store.tables import (
     Page,
     notice_detections,
 )
-from takedown.web.api.paging import Order, PageParams, paginate
 
 # An apparent age under 18 with at least this probability raises the minor flag.
 MINOR_THRESHOLD = 0.5

@@ -11,6 +11,9 @@ from takedown.fetch.guard import BlockedUrl, UrlGuard
 from takedown.store.base import utcnow
 from takedown.store.tables import Source
 
+# Per-source settings kept in the ``options`` JSON column rather than columns of their own.
+OPTION_FIELDS = ("proxy", "user_agent", "locale", "rate", "steps", "logged_out", "refetch_seconds")
+
 
 class SourceRefused(ValueError):  # noqa: N818 - reads as the outcome
     """A source whose URL the fetcher would never be allowed to fetch; ``reason`` says why."""
@@ -55,3 +58,27 @@ def change_source(s: Session, src: Source, changes: dict[str, Any], actor: str) 
     if "interval_seconds" in changes or changes.get("paused") is False:
         src.next_poll_at = utcnow()
     record(s, Event("source.update", actor, "source", src.id, dict(changes)))
+
+
+def split_fields(
+    fields: dict[str, Any], src_options: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """A source's fields as the table stores them: the per-source settings (OPTION_FIELDS) moved
+    into ``options`` (merged into ``src_options``, a changed source's current ones; None, empty or
+    [] removes one) and ``gated`` set when there are login steps; secrets are taken out (they are
+    sealed apart). Used by the API, the review UI and the CLI alike."""
+    fields.pop("secrets", None)
+    options = dict(src_options or {})
+    touched = False
+    for name in OPTION_FIELDS:
+        if name in fields:
+            touched = True
+            value = fields.pop(name)
+            if value in (None, [], ""):
+                options.pop(name, None)
+            else:
+                options[name] = value
+    if touched or src_options is None:
+        fields["options"] = options
+        fields["gated"] = bool(options.get("steps"))
+    return fields

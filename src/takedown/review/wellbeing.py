@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.orm import Session
 
 from takedown.store.tables import Artifact, AuditEvent, Detection, Notice, notice_detections
@@ -72,13 +72,14 @@ def reveal_share(session: Session, since: datetime, until: datetime) -> RevealSh
     """Of the detections whose request was decided (approved or rejected) in [since, until),
     the number that needed a full reveal of their capture's media."""
     decided_at = func.coalesce(Notice.approved_at, Notice.send_changed_at)
-    rows = session.execute(
+    decided = (
         select(Detection.id, Detection.evidence_id)
         .join(notice_detections, notice_detections.c.detection_id == Detection.id)
         .join(Notice, Notice.id == notice_detections.c.notice_id)
         .where(Notice.status.in_(DECIDED), decided_at >= since, decided_at < until)
         .distinct()
-    ).all()
+        .subquery()
+    )
     revealed_ids = [
         int(x)
         for x in session.execute(
@@ -86,17 +87,23 @@ def reveal_share(session: Session, since: datetime, until: datetime) -> RevealSh
         ).scalars()
         if str(x).isdigit()
     ]
-    revealed_evidence = (
-        set(
-            session.execute(
-                select(Artifact.evidence_id).where(Artifact.id.in_(revealed_ids))
-            ).scalars()
+    revealed = (
+        func.count(
+            case(
+                (
+                    decided.c.evidence_id.in_(
+                        select(Artifact.evidence_id).where(Artifact.id.in_(revealed_ids))
+                    ),
+                    1,
+                )
+            )
         )
         if revealed_ids
-        else set()
+        else literal(0)
     )
-    revealed = sum(1 for _, ev in rows if ev is not None and ev in revealed_evidence)
-    return RevealShare(len(rows), revealed)
+    # Counted by the database: the decided detections are never loaded.
+    total, needed = session.execute(select(func.count(), revealed).select_from(decided)).one()
+    return RevealShare(int(total), int(needed))
 
 
 def default_window(now: datetime, days: int = 30) -> tuple[datetime, datetime]:

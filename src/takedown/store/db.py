@@ -11,6 +11,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from takedown.store.sqlfunc import register_sqlite
+
 
 def _sqlite_engine(url: str) -> Engine:
     parsed = make_url(url)
@@ -29,6 +31,7 @@ def _sqlite_engine(url: str) -> Engine:
         cur.execute("PRAGMA secure_delete=ON")  # erased rows leave no bytes in free pages
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+        register_sqlite(dbapi_conn)  # the figures' SQL functions (takedown.store.sqlfunc)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:

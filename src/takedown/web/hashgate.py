@@ -38,14 +38,14 @@ def check_image_budget(data: bytes, max_decode_bytes: int) -> None:
             fmt = image.format or ""
     except Image.DecompressionBombError as exc:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, f"decompression bomb refused: {exc}"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, f"decompression bomb refused: {exc}"
         ) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
         return  # decode_image gives the precise reason
     need = decoded_bytes(width, height, bands, fmt)
     if need > max_decode_bytes:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"decompression bomb refused: {width}x{height} would need {need // 2**20} MiB to "
             f"decode (the limit is {max_decode_bytes // 2**20} MiB)",
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.store.base import Base, utcnow
@@ -13,7 +13,13 @@ from takedown.store.base import Base, utcnow
 
 class Detection(Base):
     __tablename__ = "detections"
-    __table_args__ = (Index("ix_detections_case_seen", "case_id", "first_seen_at", "id"),)
+    __table_args__ = (
+        Index("ix_detections_case_seen", "case_id", "first_seen_at", "id"),
+        # The lists' keyset orders (migration 0017).
+        Index("ix_detections_review_priority_id", "review", text("priority DESC"), "id"),
+        Index("ix_detections_site_id", "site", "id"),
+        Index("ix_detections_case_id_id", "case_id", "id"),
+    )
     # No unique key: a re-upload after removal is a new detection linked to the old (previous_id).
 
     id: Mapped[int] = mapped_column(primary_key=True)

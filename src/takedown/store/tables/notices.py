@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text
+from sqlalchemy import Column, ForeignKey, Index, Integer, String, Table, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from takedown.notices.reference import new_reference
@@ -42,7 +42,13 @@ class Notice(Base):
     with its own typed columns: drafting (``draft_*``) and sending (``send_*``)."""
 
     __tablename__ = "notices"
-    __table_args__ = (Index("ix_notices_status_created", "status", "created_at", "id"),)
+    __table_args__ = (
+        Index("ix_notices_status_created", "status", "created_at", "id"),
+        # The lists' keyset order, most urgent first (migration 0017).
+        Index("ix_notices_priority_id", text("priority DESC"), "id"),
+        Index("ix_notices_status_priority_id", "status", text("priority DESC"), "id"),
+        Index("ix_notices_case_priority_id", "case_id", text("priority DESC"), "id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     case_id: Mapped[int | None] = mapped_column(

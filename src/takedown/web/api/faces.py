@@ -52,7 +52,7 @@ async def add_reference_face(
     try:
         return await run_in_threadpool(intake)
     except FaceInputError as exc:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
 
 
 @router.get("", response_model=list[FaceOut])

@@ -39,7 +39,7 @@ async def match(
         case_id = int(raw) if raw else None
     except ValueError as exc:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY, "case_id must be a number"
+            status.HTTP_422_UNPROCESSABLE_CONTENT, "case_id must be a number"
         ) from exc
     check_image_budget(upload.data, settings.max_decode_bytes)
     async with gate(request).slot():
@@ -47,7 +47,7 @@ async def match(
             hashes = await run_in_threadpool(hash_media, upload.data, services.hash_limits(rt))
         except MediaError as exc:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY, f"cannot hash the file: {exc}"
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"cannot hash the file: {exc}"
             ) from exc
         matcher = services.matcher(rt)
         data = upload.data

@@ -250,7 +250,7 @@ def edit_notice(
 def _set_channel(rt: Runtime, notice_id: int, channel: str, who: Principal) -> None:
     if channel not in CHANNELS:
         raise HTTPException(
-            status.HTTP_422_UNPROCESSABLE_ENTITY,
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
             f"unknown channel {channel!r}; known: {', '.join(CHANNELS.names())}",
         )
     with rt.db.session() as s:
@@ -393,7 +393,7 @@ def confirm_class(
         chosen = kind or m.suggested
         if chosen not in CLASSES:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY, f"class must be one of {list(CLASSES)}"
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"class must be one of {list(CLASSES)}"
             )
         if (m.kind == "bounce") != (chosen == "bounce"):
             raise HTTPException(status.HTTP_409_CONFLICT, "a bounce is confirmed as a bounce only")

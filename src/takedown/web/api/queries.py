@@ -1,5 +1,5 @@
 """The filters of every list, once: the API's list routes and the review UI's pages both build
-their query here, then page it with :func:`takedown.web.api.paging.paginate`."""
+their query here, then page it with :func:`takedown.store.paging.paginate`."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import datetime
 from sqlalchemy import Select, or_, select
 
 from takedown.store.base import utcnow
+from takedown.store.paging import since_age
 from takedown.store.tables import Case, Detection, Evidence, Notice, Page, Source
-from takedown.web.api.paging import since_age
 
 
 def detections_query(

@@ -89,7 +89,7 @@ async def upload_reference(
             return await run_in_threadpool(intake)  # hashing is CPU work: off the event loop
         except ReferenceInputError as exc:
             raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_ENTITY, f"cannot hash the file: {exc}"
+                status.HTTP_422_UNPROCESSABLE_CONTENT, f"cannot hash the file: {exc}"
             ) from exc
 
 
@@ -109,7 +109,7 @@ def hash_intake(
         try:
             refs = add_hash_list(s, case_id, body.algorithm, body.hashes, who.actor)
         except ReferenceInputError as exc:
-            raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, str(exc)) from exc
+            raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, str(exc)) from exc
         out = [_out(r) for r in refs]
     for ref in out:
         rt.submit("retro", ref.id)  # match it against every media seen before it arrived

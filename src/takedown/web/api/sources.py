@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from takedown.accounts.roles import Principal
 from takedown.audit import Event, record
 from takedown.pipeline.runtime import Runtime
-from takedown.review.sources import SourceRefused, add_source, change_source
+from takedown.review.sources import SourceRefused, add_source, change_source, split_fields
 from takedown.sources.cookies import seal_json
 from takedown.sources.network import check_proxy
 from takedown.sources.steps import StepError, parse_steps, secret_names, steps_to_json
@@ -28,7 +28,6 @@ router = APIRouter(prefix="/sources", tags=["sources"])
 Kind = Literal["feed", "page", "sitemap", "search", "telegram", "websearch"]
 TEMPLATED = ("search", "websearch")
 # Per-source settings kept in Source.options (none of them secret but a proxy's password).
-OPTION_FIELDS = ("proxy", "user_agent", "locale", "rate", "steps", "logged_out", "refetch_seconds")
 
 
 def _check_url(url: str) -> str:
@@ -152,25 +151,6 @@ def _secret_names(src: Source, rt: Runtime) -> list[str]:
     return sorted(str(name) for name in dict(opened))
 
 
-def _split(fields: dict[str, Any], src_options: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Move the per-source settings into ``options`` (and ``gated``); secrets are taken out."""
-    fields.pop("secrets", None)
-    options = dict(src_options or {})
-    touched = False
-    for name in OPTION_FIELDS:
-        if name in fields:
-            touched = True
-            value = fields.pop(name)
-            if value in (None, [], ""):
-                options.pop(name, None)
-            else:
-                options[name] = value
-    if touched or src_options is None:
-        fields["options"] = options
-        fields["gated"] = bool(options.get("steps"))
-    return fields
-
-
 def _seal_secrets(src: Source, secrets: dict[str, str] | None, rt: Runtime) -> None:
     if secrets is None:
         return
@@ -189,7 +169,7 @@ def create_source(
 ) -> SourceOut:
     if body.case_id is not None and s.get(Case, body.case_id) is None:
         raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"case {body.case_id} not found")
-    fields = _split(body.model_dump())
+    fields = split_fields(body.model_dump())
     try:
         src = add_source(s, fields, who.actor, rt.services.guard)
     except SourceRefused as exc:
@@ -252,7 +232,7 @@ def update_source(
     given = body.model_dump(exclude_unset=True)
     secrets_given = "secrets" in given
     secrets = given.pop("secrets", None)
-    changes = _split(given, dict(src.options or {}))
+    changes = split_fields(given, dict(src.options or {}))
     changes = {k: v for k, v in changes.items() if v is not None or k == "options"}
     change_source(s, src, changes, who.actor)
     if secrets_given:

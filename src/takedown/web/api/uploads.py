@@ -136,9 +136,9 @@ async def read_upload(request: Request, field: str = "file", limit: int | None =
             status.HTTP_400_BAD_REQUEST, f"malformed multipart body: {exc}"
         ) from None
     if collector.file is None:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, f"missing '{field}' field")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, f"missing '{field}' field")
     if not collector.file:
-        raise HTTPException(status.HTTP_422_UNPROCESSABLE_ENTITY, "the file is empty")
+        raise HTTPException(status.HTTP_422_UNPROCESSABLE_CONTENT, "the file is empty")
     data = bytes(collector.file)
     collector.file = None
     return Upload(collector.fields, collector.filename, data)

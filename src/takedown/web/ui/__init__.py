@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from takedown.pipeline import evidence as evidence_store
 from takedown.pipeline.runtime import Runtime
 from takedown.review.previews import Previews
+from takedown.store.paging import CursorError
 from takedown.web.ui.common import UiDenied, UiRedirect, UiState, render
 from takedown.web.ui.session import COOKIE, MAX_AGE, CurrentUser, session_secret
 from takedown.web.ui.views import (
@@ -68,6 +69,10 @@ def mount(app: FastAPI, rt: Runtime) -> None:
     @app.exception_handler(UiRedirect)
     async def _redirect(_request: Request, exc: UiRedirect) -> Response:
         return RedirectResponse(exc.location, status_code=303)
+
+    @app.exception_handler(CursorError)
+    async def _bad_cursor(request: Request, exc: CursorError) -> Response:
+        return render(request, "error.html", status_code=400, message=str(exc))
 
     @app.exception_handler(UiDenied)
     async def _denied(request: Request, exc: UiDenied) -> Response:

@@ -1,7 +1,7 @@
 """Filters, search and cursor paging for the UI's lists, read from the page's query string.
 
 The queries themselves are the API's (:mod:`takedown.web.api.queries`) and so is the paging
-(:func:`takedown.web.api.paging.paginate`); this module only reads a form's fields leniently (a
+(:func:`takedown.store.paging.paginate`); this module only reads a form's fields leniently (a
 bad number is ignored, not an error page) and builds the next page's link.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from fastapi import Request
 
-from takedown.web.api.paging import PageParams
+from takedown.store.paging import PageParams
 
 PAGE_SIZE = 50
 AGES = (1, 7, 30, 90)  # "newer than N days" choices offered in the filter bar

@@ -8,8 +8,8 @@ from fastapi.responses import Response
 from takedown.review import bulk
 from takedown.review import candidates as review
 from takedown.review.queue import detection_views
+from takedown.store.paging import Order, paginate
 from takedown.store.tables import Detection
-from takedown.web.api.paging import Order, paginate
 from takedown.web.api.queries import detections_query
 from takedown.web.ui.common import UiDenied, csrf, flash, officer, redirect, render, tr, ui, viewer
 from takedown.web.ui.listing import pager_links, read_filters, safe_back, this_page

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from takedown.matching.hashing import HashLimits
 from takedown.review.cases import add_case, change_case
 from takedown.review.references import ALGORITHMS, ReferenceInputError, add_hashes, add_upload
+from takedown.store.paging import Order, paginate
 from takedown.store.tables import Case, Detection, Reference
 from takedown.web.api.cases import CaseIn, CasePatch
-from takedown.web.api.paging import Order, paginate
 from takedown.web.api.queries import cases_query
 from takedown.web.api.uploads import read_upload
 from takedown.web.ui.common import (

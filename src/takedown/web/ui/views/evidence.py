@@ -12,8 +12,8 @@ from takedown.evidence.custody import CustodyEntry, CustodyLog
 from takedown.evidence.store import StoreError
 from takedown.evidence.verify import VerifyReport, verify_evidence
 from takedown.review.previews import ArtifactRef, PreviewError
+from takedown.store.paging import Order, paginate
 from takedown.store.tables import Artifact, Evidence
-from takedown.web.api.paging import Order, paginate
 from takedown.web.api.queries import evidence_query
 from takedown.web.ui.common import (
     UiDenied,

@@ -16,8 +16,8 @@ from takedown.notices.mailbox.intake import CLASSES
 from takedown.review import notices as workflow
 from takedown.review.queue import detections_of
 from takedown.review.timeline import notice_timeline
+from takedown.store.paging import Order, paginate
 from takedown.store.tables import MailMessage, Notice
-from takedown.web.api.paging import Order, paginate
 from takedown.web.api.queries import notices_query
 from takedown.web.ui.common import (
     UiDenied,

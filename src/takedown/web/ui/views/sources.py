@@ -8,11 +8,11 @@ from pydantic import ValidationError
 from sqlalchemy.orm import Session
 
 from takedown.review import bulk
-from takedown.review.sources import SourceRefused, add_source, change_source
+from takedown.review.sources import SourceRefused, add_source, change_source, split_fields
+from takedown.store.paging import Order, paginate
 from takedown.store.tables import Source
-from takedown.web.api.paging import Order, paginate
 from takedown.web.api.queries import sources_query
-from takedown.web.api.sources import SourceIn, SourcePatch, _split
+from takedown.web.api.sources import SourceIn, SourcePatch
 from takedown.web.ui.common import (
     UiDenied,
     csrf,
@@ -124,7 +124,7 @@ def create_source(
     rt = ui(request).rt
     try:
         with rt.db.session() as s:
-            add_source(s, _split(body.model_dump()), user.principal.actor, rt.services.guard)
+            add_source(s, split_fields(body.model_dump()), user.principal.actor, rt.services.guard)
     except SourceRefused as exc:
         flash(request, str(exc), "error")
     return redirect("/sources")
