@@ -2,7 +2,7 @@
 notices.draft_again: a draft asked for again while it was being composed
 
 Revision ID: 0018
-Revises: 0015
+Revises: 0017
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from alembic import op
 import takedown.store.base
 
 revision = "0018"
-down_revision = "0015"
+down_revision = "0017"
 branch_labels = None
 depends_on = None
 
