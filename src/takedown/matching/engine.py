@@ -325,7 +325,10 @@ class Matcher:
         except MediaError:
             return
         query = extract_features(
-            image, self.policy.verify.query_keypoints, self.policy.verify.query_side
+            image,
+            self.policy.verify.query_keypoints,
+            self.policy.verify.query_side,
+            self.policy.verify.min_keypoints,
         )
         if query is None:
             return
