@@ -1,10 +1,10 @@
 """takedown's own matching (``hash_reference``, ``hash_media``, ``Matcher``) as benchmark methods.
 
-The engine runs with a loose PDQ radius (47 bits) and the benchmark sweeps a threshold on one
-score, so takedown is held to the same >= 99.99% precision as the baselines: a hash hit
+The engine runs with its PDQ threshold (31 bits), near hits out to 47 bits sent to the
+verifier, and the benchmark sweeps a threshold on one score, so takedown is held to the same >= 99.99% precision as the baselines: a hash hit
 scores its Hamming distance (0-47), a local-feature hit scores ``48 + 60 * (1 - confidence)``
-(48-108, falling as RANSAC inliers rise). A threshold therefore admits hash hits up to some
-distance first, then verifier hits down to some number of inliers.
+(48-108, falling as the verifier's evidence, spread RANSAC inliers, rises). A threshold
+therefore admits hash hits up to some distance first, then verifier hits down to some evidence.
 """
 
 from __future__ import annotations
@@ -29,9 +29,13 @@ from takedown.matching.verify import VerifyLimits
 from takedown.media.errors import MediaError
 from videos import VideoMethod
 
-# The verifier's own decision floor is lifted too, so the sweep sees every candidate it
-# measured (the engine's defaults are what the sweep chose).
-LOOSE = MatchPolicy(pdq_threshold=47, verify=VerifyLimits(min_evidence=0.0))
+# PDQ hits within the engine's threshold (31 bits) score their distance; hits out to 47 bits
+# go to the verifier like any unmatched query. The verifier's own decision floor is lifted, so
+# the sweep sees every candidate it measured (the engine's defaults are what the sweep chose).
+# Near hits the verifier does not confirm keep their distance, so the sweep may admit them too.
+LOOSE = MatchPolicy(
+    pdq_confirm_threshold=47, keep_unconfirmed=True, verify=VerifyLimits(min_evidence=0.0)
+)
 
 
 def score(result: MatchResult) -> float:
@@ -71,7 +75,7 @@ class TakedownImages:
             by_hash = self.matcher.match(media)
             self.hash_only.append({r.reference_id: score(r) for r in by_hash})
             results = by_hash
-            if not by_hash:
+            if not any(r.distance <= self.matcher.policy.pdq_threshold for r in by_hash):
                 self.local_calls += 1
                 results = self.matcher.match(media, data=data)
             out.append({r.reference_id: score(r) for r in results})

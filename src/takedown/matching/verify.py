@@ -225,7 +225,12 @@ class FeatureIndex:
         index.nprobe = self.limits.nprobe
         return index
 
-    def verify(self, query: LocalFeatures, allowed: set[int] | None = None) -> list[Verified]:
+    def verify(
+        self,
+        query: LocalFeatures,
+        allowed: set[int] | None = None,
+        prefer: tuple[int, ...] = (),
+    ) -> list[Verified]:
         """References found in ``query`` (strongest first); ``allowed`` limits the candidates."""
         index, owners = self._snapshot()
         if index is None or len(query) == 0:
@@ -243,6 +248,8 @@ class FeatureIndex:
             for ref, count in votes.most_common()
             if count >= max(4, self.limits.min_inliers // 2) and (allowed is None or ref in allowed)
         ][: self.limits.max_candidates]
+        # ``prefer``: references a near hash hit points at, always checked.
+        candidates = list(dict.fromkeys([*prefer, *candidates]))
         for ref in candidates:
             with self._lock:
                 features = self._features.get(ref)
