@@ -30,12 +30,10 @@ from takedown.media.errors import MediaError
 from videos import VideoMethod
 
 # PDQ hits within the engine's threshold (31 bits) score their distance; hits out to 47 bits
-# go to the verifier like any unmatched query. The verifier's own decision floor is lifted, so
-# the sweep sees every candidate it measured (the engine's defaults are what the sweep chose).
-# Near hits the verifier does not confirm keep their distance, so the sweep may admit them too.
-LOOSE = MatchPolicy(
-    pdq_confirm_threshold=47, keep_unconfirmed=True, verify=VerifyLimits(min_evidence=0.0)
-)
+# count only when the verifier confirms them, as in the engine. The verifier's own decision
+# floor is lifted, so the sweep sees every candidate it measured (the engine's default is
+# what the sweep chose, with a margin).
+LOOSE = MatchPolicy(pdq_confirm_threshold=47, verify=VerifyLimits(min_evidence=0.0))
 
 
 def score(result: MatchResult) -> float:

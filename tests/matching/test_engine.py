@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -9,7 +10,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from takedown.matching.engine import Matcher
+from takedown.matching.engine import Matcher, MatchPolicy
 from takedown.matching.hashes import MediaHashes, ReferenceHashes
 from takedown.matching.hashing import hash_media, hash_reference
 from tests.matching.conftest import CASE_OF, REFERENCE_NAMES, UNRELATED_NAMES, encode, ffmpeg
@@ -151,3 +152,24 @@ def test_concurrent_matches_while_references_change(
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(look, range(80)))
     assert got == [1 + i % 4 for i in range(80)]
+
+
+def test_near_pdq_hits_are_confirmed_by_the_verifier(
+    reference_hashes: dict[int, ReferenceHashes], samples: dict[str, Image.Image]
+) -> None:
+    """A hit just beyond the PDQ threshold counts only once the verifier confirms it."""
+    policy = MatchPolicy(pdq_threshold=2, pdq_confirm_threshold=44)
+    strict = Matcher(policy)
+    sweep = Matcher(dataclasses.replace(policy, keep_unconfirmed=True))
+    for ref, hashes in reference_hashes.items():
+        strict.add(ref, CASE_OF[ref], hashes)
+        sweep.add(ref, CASE_OF[ref], hashes)
+    coffee = samples["coffee"]
+    data = encode(coffee.resize((coffee.width // 2, coffee.height // 2)), quality=50)
+    media = hash_media(data)
+    assert strict.match(media) == []  # near the reference, but no bytes to verify
+    found = strict.match(media, data=data)
+    assert [(r.reference_id, r.algorithm) for r in found] == [(2, "local")]
+    unconfirmed = sweep.match(media)
+    assert [(r.reference_id, r.algorithm) for r in unconfirmed] == [(2, "pdq")]
+    assert 2 < unconfirmed[0].distance <= 44

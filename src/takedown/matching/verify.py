@@ -72,9 +72,12 @@ class Verified:
 
     @property
     def evidence(self) -> float:
-        """Inliers counted only as far as they are spread: clustered matches (a logo, text,
-        one patch of texture) weigh little however many there are."""
-        return float(min(self.inliers, 3 * self.cells))
+        """Inliers counted only as far as they are spread (clustered matches: a logo, text,
+        one patch of texture, weigh little however many there are), discounted when under
+        three quarters of the ratio-tested matches agree with the fit (a repetitive texture
+        matches many places, of which any fit explains only some)."""
+        agreement = self.inliers / max(1, self.matches)
+        return float(min(self.inliers, 3 * self.cells)) * min(1.0, agreement / 0.75)
 
     @property
     def confidence(self) -> float:
