@@ -41,7 +41,10 @@ class MatchPolicy:
     # the local-feature verifier confirms them, which needs the media's bytes: a heavy edit
     # lands there, and so do the rare unrelated look-alikes the verifier then rejects.
     pdq_confirm_threshold: int = 44
-    # Keep those near hits even unconfirmed (with their distance): for threshold sweeps.
+    # A near hit the verifier cannot judge (the query or the reference has too little texture
+    # for local features: a smooth picture) counts within this many bits.
+    pdq_unverifiable_threshold: int = 38
+    # Keep near hits even unconfirmed (with their distance): for threshold sweeps.
     keep_unconfirmed: bool = False
     vpdq_threshold: int = PDQ_THRESHOLD
     min_quality: int = PDQ_MIN_QUALITY
@@ -228,8 +231,14 @@ class Matcher:
                 keep(ref, "md5", 0, 1.0, ())
         near = self._match_pdq(media, keep)
         self._match_video(media, keep)
+        judged: set[int] = set()
         if not found and data is not None and media.kind == "image" and len(self._features):
-            self._match_local(data, case_id, keep, tuple(ref for ref, _d in near))
+            judged = self._match_local(data, case_id, keep, tuple(ref for ref, _d in near))
+            with self._lock:
+                for ref, distance in near:
+                    if ref not in judged and distance <= self.policy.pdq_unverifiable_threshold:
+                        confidence = 1.0 - distance / (2.0 * (self.policy.pdq_threshold + 1))
+                        keep(ref, "pdq", distance, max(0.0, confidence), ())
         if self.policy.keep_unconfirmed and not any(r.algorithm == "pdq" for r in found.values()):
             with self._lock:
                 for ref, distance in near:
@@ -336,13 +345,15 @@ class Matcher:
 
     def _match_local(
         self, data: bytes, case_id: int | None, keep: _Keep, prefer: tuple[int, ...] = ()
-    ) -> None:
+    ) -> set[int]:
+        """Verified references kept; returns the references the verifier could judge (all
+        that have local features, when the query has them too)."""
         if sniff(data) == "video":
-            return
+            return set()
         try:
             image = decode_image(data, self.policy.verify_image).image
         except MediaError:
-            return
+            return set()
         query = extract_features(
             image,
             self.policy.verify.query_keypoints,
@@ -350,7 +361,7 @@ class Matcher:
             self.policy.verify.min_keypoints,
         )
         if query is None:
-            return
+            return set()
         with self._lock:
             allowed = None
             if case_id is not None:
@@ -358,3 +369,4 @@ class Matcher:
         for hit in self._features.verify(query, allowed, prefer[:8]):
             with self._lock:
                 keep(hit.reference_id, "local", 1.0 - hit.confidence, hit.confidence, ())
+        return {ref for ref in prefer if ref in self._features}

@@ -37,7 +37,7 @@ class VerifyLimits:
     # 8 x 8 grid over the reference they fall in (a logo, a caption or one textured patch
     # fills few), and the share of the reference's area their convex hull covers.
     min_inliers: int = 12
-    min_cells: int = 6
+    min_cells: int = 7
     min_coverage: float = 0.02
     # The decision: ``Verified.evidence`` (inliers, as far as they are spread over the grid)
     # at or above this. Chosen on bench/bench_matching.py as the loosest value with no false
@@ -192,6 +192,10 @@ class FeatureIndex:
 
     def __len__(self) -> int:
         return len(self._features)
+
+    def __contains__(self, reference_id: object) -> bool:
+        with self._lock:
+            return reference_id in self._features
 
     def add(self, reference_id: int, features: LocalFeatures) -> None:
         with self._lock:
