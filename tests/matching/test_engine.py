@@ -12,7 +12,7 @@ from PIL import Image
 
 from takedown.matching.engine import Matcher, MatchPolicy
 from takedown.matching.hashes import MediaHashes, ReferenceHashes
-from takedown.matching.hashing import hash_media, hash_reference
+from takedown.matching.hashing import HashLimits, hash_media, hash_reference
 from tests.matching.conftest import CASE_OF, REFERENCE_NAMES, UNRELATED_NAMES, encode, ffmpeg
 from tests.matching.transforms import HASH_EDITS, collage, crop, jpeg, screenshot
 
@@ -173,3 +173,24 @@ def test_near_pdq_hits_are_confirmed_by_the_verifier(
     unconfirmed = sweep.match(media)
     assert [(r.reference_id, r.algorithm) for r in unconfirmed] == [(2, "pdq")]
     assert 2 < unconfirmed[0].distance <= 44
+
+
+def test_near_hit_the_verifier_cannot_judge_counts_within_its_threshold(
+    samples: dict[str, Image.Image],
+) -> None:
+    """A reference without local features (too smooth to describe) cannot be confirmed; a
+    near hit on it counts when within ``pdq_unverifiable_threshold``, and not beyond."""
+    coffee = samples["coffee"]
+    reference = hash_reference(encode(coffee, quality=92), HashLimits(local_features=False))
+    data = encode(coffee.resize((coffee.width // 2, coffee.height // 2)), quality=50)
+    media = hash_media(data)
+    results = []
+    for unverifiable in (44, 2):
+        policy = MatchPolicy(
+            pdq_threshold=2, pdq_confirm_threshold=44, pdq_unverifiable_threshold=unverifiable
+        )
+        found = Matcher(policy)
+        found.add(7, 1, reference)
+        found.add(8, 1, hash_reference(encode(samples["astronaut"], quality=92)))
+        results.append([(r.reference_id, r.algorithm) for r in found.match(media, data=data)])
+    assert results == [[(7, "pdq")], []]

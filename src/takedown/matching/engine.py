@@ -232,8 +232,9 @@ class Matcher:
         near = self._match_pdq(media, keep)
         self._match_video(media, keep)
         judged: set[int] = set()
-        if not found and data is not None and media.kind == "image" and len(self._features):
-            judged = self._match_local(data, case_id, keep, tuple(ref for ref, _d in near))
+        if not found and data is not None and media.kind == "image":
+            if len(self._features):
+                judged = self._match_local(data, case_id, keep, tuple(ref for ref, _d in near))
             with self._lock:
                 for ref, distance in near:
                     if ref not in judged and distance <= self.policy.pdq_unverifiable_threshold:
