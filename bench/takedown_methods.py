@@ -1,10 +1,10 @@
 """takedown's own matching (``hash_reference``, ``hash_media``, ``Matcher``) as benchmark methods.
 
-The engine runs with a loose PDQ radius (47 bits) and the benchmark sweeps a threshold on one
-score, so takedown is held to the same >= 99.99% precision as the baselines: a hash hit
+The engine runs with its PDQ threshold (31 bits), near hits out to 47 bits sent to the
+verifier, and the benchmark sweeps a threshold on one score, so takedown is held to the same >= 99.99% precision as the baselines: a hash hit
 scores its Hamming distance (0-47), a local-feature hit scores ``48 + 60 * (1 - confidence)``
-(48-108, falling as RANSAC inliers rise). A threshold therefore admits hash hits up to some
-distance first, then verifier hits down to some number of inliers.
+(48-108, falling as the verifier's evidence, spread RANSAC inliers, rises). A threshold
+therefore admits hash hits up to some distance first, then verifier hits down to some evidence.
 """
 
 from __future__ import annotations
@@ -25,10 +25,15 @@ from takedown.matching import (
     hash_reference,
 )
 from takedown.matching.hashers.pdq import hex_to_code
+from takedown.matching.verify import VerifyLimits
 from takedown.media.errors import MediaError
 from videos import VideoMethod
 
-LOOSE = MatchPolicy(pdq_threshold=47)
+# PDQ hits within the engine's threshold (31 bits) score their distance; hits out to 47 bits
+# count only when the verifier confirms them, as in the engine. The verifier's own decision
+# floor is lifted, so the sweep sees every candidate it measured (the engine's default is
+# what the sweep chose, with a margin).
+LOOSE = MatchPolicy(pdq_confirm_threshold=47, verify=VerifyLimits(min_evidence=0.0))
 
 
 def score(result: MatchResult) -> float:
@@ -68,7 +73,7 @@ class TakedownImages:
             by_hash = self.matcher.match(media)
             self.hash_only.append({r.reference_id: score(r) for r in by_hash})
             results = by_hash
-            if not by_hash:
+            if not any(r.distance <= self.matcher.policy.pdq_threshold for r in by_hash):
                 self.local_calls += 1
                 results = self.matcher.match(media, data=data)
             out.append({r.reference_id: score(r) for r in results})

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -9,9 +10,9 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from takedown.matching.engine import Matcher
+from takedown.matching.engine import Matcher, MatchPolicy
 from takedown.matching.hashes import MediaHashes, ReferenceHashes
-from takedown.matching.hashing import hash_media, hash_reference
+from takedown.matching.hashing import HashLimits, hash_media, hash_reference
 from tests.matching.conftest import CASE_OF, REFERENCE_NAMES, UNRELATED_NAMES, encode, ffmpeg
 from tests.matching.transforms import HASH_EDITS, collage, crop, jpeg, screenshot
 
@@ -38,10 +39,13 @@ def test_heavy_crop_screenshot_and_collage_found_by_local_features(
 ) -> None:
     astronaut = samples["astronaut"]
     others = [samples[n] for n in UNRELATED_NAMES]
-    assert (1, "local") in query(matcher, crop(astronaut, 0.2))
+    # A 20% crop each side is within reach of the reference's heavy-crop hashes; a detail
+    # cut elsewhere (the top-left quarter) is left to the verifier.
+    assert query(matcher, crop(astronaut, 0.2))[0][0] == 1
+    assert query(matcher, astronaut.crop((0, 0, 256, 256))) == [(1, "local")]
     assert query(matcher, screenshot(samples["rocket"]))[0][0] == 4
     found = dict(query(matcher, collage(astronaut, others)))
-    # The collage cell's own PDQ (hash_media's quadrant variants) finds it before the verifier.
+    # The collage cell's own PDQ (hash_media's panel variants) finds it before the verifier.
     assert found == {1: "pdq"}
 
 
@@ -72,8 +76,9 @@ def test_case_filter(matcher: Matcher, samples: dict[str, Image.Image]) -> None:
 def test_without_bytes_no_local_verification(
     matcher: Matcher, samples: dict[str, Image.Image]
 ) -> None:
-    data = encode(crop(samples["astronaut"], 0.2))
+    data = encode(samples["astronaut"].crop((0, 0, 256, 256)))  # found by the verifier only
     assert matcher.match(hash_media(data)) == []
+    assert [r.algorithm for r in matcher.match(hash_media(data), data=data)] == ["local"]
 
 
 def test_add_remove_and_hash_only_reference(samples: dict[str, Image.Image]) -> None:
@@ -147,3 +152,45 @@ def test_concurrent_matches_while_references_change(
     with ThreadPoolExecutor(max_workers=4) as pool:
         got = list(pool.map(look, range(80)))
     assert got == [1 + i % 4 for i in range(80)]
+
+
+def test_near_pdq_hits_are_confirmed_by_the_verifier(
+    reference_hashes: dict[int, ReferenceHashes], samples: dict[str, Image.Image]
+) -> None:
+    """A hit just beyond the PDQ threshold counts only once the verifier confirms it."""
+    policy = MatchPolicy(pdq_threshold=2, pdq_confirm_threshold=44)
+    strict = Matcher(policy)
+    sweep = Matcher(dataclasses.replace(policy, keep_unconfirmed=True))
+    for ref, hashes in reference_hashes.items():
+        strict.add(ref, CASE_OF[ref], hashes)
+        sweep.add(ref, CASE_OF[ref], hashes)
+    coffee = samples["coffee"]
+    data = encode(coffee.resize((coffee.width // 2, coffee.height // 2)), quality=50)
+    media = hash_media(data)
+    assert strict.match(media) == []  # near the reference, but no bytes to verify
+    found = strict.match(media, data=data)
+    assert [(r.reference_id, r.algorithm) for r in found] == [(2, "local")]
+    unconfirmed = sweep.match(media)
+    assert [(r.reference_id, r.algorithm) for r in unconfirmed] == [(2, "pdq")]
+    assert 2 < unconfirmed[0].distance <= 44
+
+
+def test_near_hit_the_verifier_cannot_judge_counts_within_its_threshold(
+    samples: dict[str, Image.Image],
+) -> None:
+    """A reference without local features (too smooth to describe) cannot be confirmed; a
+    near hit on it counts when within ``pdq_unverifiable_threshold``, and not beyond."""
+    coffee = samples["coffee"]
+    reference = hash_reference(encode(coffee, quality=92), HashLimits(local_features=False))
+    data = encode(coffee.resize((coffee.width // 2, coffee.height // 2)), quality=50)
+    media = hash_media(data)
+    results = []
+    for unverifiable in (44, 2):
+        policy = MatchPolicy(
+            pdq_threshold=2, pdq_confirm_threshold=44, pdq_unverifiable_threshold=unverifiable
+        )
+        found = Matcher(policy)
+        found.add(7, 1, reference)
+        found.add(8, 1, hash_reference(encode(samples["astronaut"], quality=92)))
+        results.append([(r.reference_id, r.algorithm) for r in found.match(media, data=data)])
+    assert results == [[(7, "pdq")], []]

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import time
 
+import cv2
 import numpy as np
 import pytest
-from PIL import Image
+from PIL import Image, ImageFilter
 
 from takedown.matching.hashes import LocalFeatures
-from takedown.matching.verify import FeatureIndex, VerifyLimits, extract_features
+from takedown.matching.verify import (
+    FeatureIndex,
+    VerifyLimits,
+    accepted,
+    extract_features,
+    measure,
+)
 from tests.matching.conftest import REFERENCE_NAMES, UNRELATED_NAMES
 from tests.matching.transforms import collage, crop, jpeg, screenshot
 
@@ -80,3 +87,45 @@ def test_features_round_trip(samples: dict[str, Image.Image]) -> None:
     found = features(samples["astronaut"])
     again = LocalFeatures.from_dict(found.to_dict())
     assert again == found and len(again) <= LIMITS.reference_keypoints
+
+
+def with_logo(image: Image.Image, logo: Image.Image, at: tuple[int, int]) -> Image.Image:
+    out = image.copy()
+    out.paste(logo, at)
+    return out
+
+
+def test_a_shared_logo_alone_is_not_a_match(samples: dict[str, Image.Image]) -> None:
+    """Two unrelated pictures carrying the same textured badge: many consistent matches, all
+    in one corner of the reference, so too few grid cells and too little area to count."""
+    logo = samples["camera"].crop((180, 60, 300, 150))  # a 120 x 90 patch of detail
+    reference = with_logo(samples["coffee"], logo, (20, 20))
+    query = with_logo(samples["retina"].resize((600, 600)), logo, (400, 420))
+    index = FeatureIndex(LIMITS)
+    index.add(1, features(reference))
+    measured = measure(1, features(reference), features(jpeg(query, 85), query=True), LIMITS)
+    assert measured is not None and measured.inliers >= LIMITS.min_inliers  # the badge matches
+    assert not accepted(measured, LIMITS)
+    assert index.verify(features(jpeg(query, 85), query=True)) == []
+    # The reference itself, shrunk into one cell of a 2 x 2 grid without gutters, is found.
+    cell = (reference.width // 2, reference.height // 2)
+    grid = Image.new("RGB", (2 * cell[0], 2 * cell[1]))
+    for k, name in enumerate(("retina", "camera", "hubble_deep_field")):
+        grid.paste(samples[name].resize(cell), ((k % 2) * cell[0], (k // 2) * cell[1]))
+    grid.paste(reference.resize(cell), (cell[0], cell[1]))
+    found = index.verify(features(jpeg(grid, 85), query=True))
+    assert [v.reference_id for v in found] == [1]
+    assert found[0].cells >= LIMITS.min_cells and found[0].coverage > 0.3
+
+
+def test_smooth_pictures_still_get_keypoints(samples: dict[str, Image.Image]) -> None:
+    """A soft picture gives few corners at ORB's usual threshold; the lower ones find more, and
+    a crop of it is then verified."""
+    soft = samples["chelsea"].filter(ImageFilter.GaussianBlur(8))
+    usual = cv2.ORB.create(nfeatures=500, fastThreshold=12).detect(np.asarray(soft.convert("L")))
+    found = extract_features(soft, LIMITS.reference_keypoints, LIMITS.reference_side)
+    assert found is not None and len(usual) < 20 and len(found) >= LIMITS.min_keypoints
+    index = FeatureIndex(LIMITS)
+    index.add(1, found)
+    detail = soft.crop((40, 30, soft.width - 60, soft.height - 40))
+    assert [v.reference_id for v in index.verify(features(jpeg(detail, 85), query=True))] == [1]

@@ -121,6 +121,11 @@ def _shifted_crops(total: float) -> list[Augmentation]:
 DEFAULT_FAMILY: tuple[Augmentation, ...] = (
     *_symmetric_crops((0.03, 0.05, 0.07, 0.09, 0.11)),
     *_shifted_crops(0.05),
+    # Heavy crops (a detail cut out of the picture, a tight centre crop): 12% and 20% of each
+    # axis removed on the same 3x3 grid of splits, and centre crops up to a quarter a side.
+    *_shifted_crops(0.12),
+    *_shifted_crops(0.2),
+    *_symmetric_crops((0.15, 0.2, 0.25)),
     *_side_crops(0.04),
     *_side_crops(0.08),
     *_corner_crops(0.06),

@@ -37,6 +37,15 @@ class MatchPolicy:
     """Thresholds; every one is chosen on the benchmark (recall at fixed precision)."""
 
     pdq_threshold: int = PDQ_THRESHOLD
+    # PDQ hits a little farther than the threshold (up to this many bits) are kept only when
+    # the local-feature verifier confirms them, which needs the media's bytes: a heavy edit
+    # lands there, and so do the rare unrelated look-alikes the verifier then rejects.
+    pdq_confirm_threshold: int = 44
+    # A near hit the verifier cannot judge (the query or the reference has too little texture
+    # for local features: a smooth picture) counts within this many bits.
+    pdq_unverifiable_threshold: int = 38
+    # Keep near hits even unconfirmed (with their distance): for threshold sweeps.
+    keep_unconfirmed: bool = False
     vpdq_threshold: int = PDQ_THRESHOLD
     min_quality: int = PDQ_MIN_QUALITY
     # Whole-copy rule, beside the alignment: a video also matches when this share of the
@@ -220,22 +229,39 @@ class Matcher:
                 keep(ref, "sha256", 0, 1.0, ())
             for ref in sorted(self._md5.get(media.md5 or "", ())):
                 keep(ref, "md5", 0, 1.0, ())
-        self._match_pdq(media, keep)
+        near = self._match_pdq(media, keep)
         self._match_video(media, keep)
-        if not found and data is not None and media.kind == "image" and len(self._features):
-            self._match_local(data, case_id, keep)
+        judged: set[int] = set()
+        if not found and data is not None and media.kind == "image":
+            if len(self._features):
+                judged = self._match_local(data, case_id, keep, tuple(ref for ref, _d in near))
+            with self._lock:
+                for ref, distance in near:
+                    if ref not in judged and distance <= self.policy.pdq_unverifiable_threshold:
+                        confidence = 1.0 - distance / (2.0 * (self.policy.pdq_threshold + 1))
+                        keep(ref, "pdq", distance, max(0.0, confidence), ())
+        if self.policy.keep_unconfirmed and not any(r.algorithm == "pdq" for r in found.values()):
+            with self._lock:
+                for ref, distance in near:
+                    confidence = 1.0 - distance / (2.0 * (self.policy.pdq_threshold + 1))
+                    keep(ref, "pdq", distance, max(0.0, confidence), ())
         return sorted(found.values(), key=lambda r: (-r.confidence, r.distance, r.reference_id))
 
-    def _match_pdq(self, media: MediaHashes, keep: _Keep) -> None:
+    def _match_pdq(self, media: MediaHashes, keep: _Keep) -> list[tuple[int, int]]:
+        """Keeps the hits within the threshold; returns the references hit only farther out
+        (within ``pdq_confirm_threshold``), nearest first, for the verifier to confirm."""
         threshold = self.policy.pdq_threshold
         queries = [v.hex for v in media.pdq if v.quality >= self.policy.min_quality]
         queries += [f.hex for f in _usable(media.vpdq, self.policy.min_quality)]
         if not queries:
-            return
+            return []
+        reach = max(threshold, self.policy.pdq_confirm_threshold)
         best: dict[int, int] = {}
-        for row in self._pdq.search(codes_of(queries), threshold):
+        for row in self._pdq.search(codes_of(queries), reach):
             for ref, distance in row:
                 best[ref] = min(distance, best.get(ref, distance))
+        near = [(ref, d) for ref, d in sorted(best.items(), key=lambda kv: kv[1]) if d > threshold]
+        best = {ref: d for ref, d in best.items() if d <= threshold}
         # A still image that is one frame of a reference video also counts (a screenshot).
         if media.kind == "image":
             for row in self._frames.search(codes_of(queries), self.policy.vpdq_threshold):
@@ -249,6 +275,7 @@ class Matcher:
                 else:
                     confidence = 1.0 - distance / (2.0 * (threshold + 1))
                     keep(-ref - 1, "vpdq", distance, confidence, ())
+        return near
 
     def _match_video(self, media: MediaHashes, keep: _Keep) -> None:
         """Aligned runs of frames and of sound; the whole-copy share rule beside them."""
@@ -317,22 +344,30 @@ class Matcher:
             out[ref] = (segments, share if whole else 0.0, median)
         return out
 
-    def _match_local(self, data: bytes, case_id: int | None, keep: _Keep) -> None:
+    def _match_local(
+        self, data: bytes, case_id: int | None, keep: _Keep, prefer: tuple[int, ...] = ()
+    ) -> set[int]:
+        """Verified references kept; returns the references the verifier could judge (all
+        that have local features, when the query has them too)."""
         if sniff(data) == "video":
-            return
+            return set()
         try:
             image = decode_image(data, self.policy.verify_image).image
         except MediaError:
-            return
+            return set()
         query = extract_features(
-            image, self.policy.verify.query_keypoints, self.policy.verify.query_side
+            image,
+            self.policy.verify.query_keypoints,
+            self.policy.verify.query_side,
+            self.policy.verify.min_keypoints,
         )
         if query is None:
-            return
+            return set()
         with self._lock:
             allowed = None
             if case_id is not None:
                 allowed = {ref for ref, case in self._cases.items() if case == case_id}
-        for hit in self._features.verify(query, allowed):
+        for hit in self._features.verify(query, allowed, prefer[:8]):
             with self._lock:
                 keep(hit.reference_id, "local", 1.0 - hit.confidence, hit.confidence, ())
+        return {ref for ref in prefer if ref in self._features}

@@ -16,6 +16,7 @@ from takedown.matching.fastpdq import pdq_from_luma
 from takedown.matching.hashers.exact import exact_hex
 from takedown.matching.hashers.pdq import DIHEDRAL_NAMES, pdq_dihedral_hex, pdq_hex
 from takedown.matching.hashes import MediaHashes, PdqVariant, ReferenceHashes
+from takedown.matching.panels import PanelLimits, panel_boxes
 from takedown.matching.trim import WORK_SIDE, border_box, trim_borders
 from takedown.matching.verify import VerifyLimits, extract_features
 from takedown.media.decode import ImageLimits, decode_image, decode_luma
@@ -36,8 +37,10 @@ class HashLimits:
     verify: VerifyLimits = field(default_factory=VerifyLimits)
     family: tuple[Augmentation, ...] = DEFAULT_FAMILY
     local_features: bool = True
-    # Media found online also get the PDQ of each quarter (2 x 2 collages).
+    # Media found online also get the PDQ of each panel (collage cells, the picture inside a
+    # screenshot) and of each quarter (2 x 2 collages without gutters).
     quadrants: bool = True
+    panels: PanelLimits = field(default_factory=PanelLimits)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> HashLimits:
@@ -95,22 +98,38 @@ def _luma_border_box(luma: Luma) -> tuple[int, int, int, int]:
 _MIN_QUADRANT_SIDE = 96
 
 
-def _quadrants(luma: Luma) -> list[PdqVariant]:
-    """The PDQ of each quarter of the image, its uniform gutters trimmed: finds a reference
-    that fills one cell of a 2 x 2 collage, which the whole image's hash cannot see."""
+def _regions(luma: Luma, panels: PanelLimits) -> list[PdqVariant]:
+    """The PDQ of each panel (gutter-separated cell, the picture inside a screenshot) and of
+    each quarter of the image: finds a reference that fills one part of a composite, which the
+    whole image's hash cannot see. Quarters catch collages without gutters."""
     rows, cols = luma.shape
-    if min(rows, cols) < 2 * _MIN_QUADRANT_SIDE:
-        return []
     out: list[PdqVariant] = []
+    for k, (left, top, right, bottom) in enumerate(panel_boxes(luma, panels)):
+        value, quality = _luma_pdq(luma[top:bottom, left:right])
+        out.append(PdqVariant(value, quality, f"panel:{k}"))
+    if min(rows, cols) < 2 * _MIN_QUADRANT_SIDE:
+        return out
     half_r, half_c = rows // 2, cols // 2
     for k, (r0, c0) in enumerate(((0, 0), (0, half_c), (half_r, 0), (half_r, half_c))):
-        cell = luma[r0 : r0 + half_r, c0 : c0 + half_c]
-        left, top, right, bottom = _luma_border_box(cell)
-        if min(right - left, bottom - top) >= _MIN_QUADRANT_SIDE // 2:
-            cell = cell[top:bottom, left:right]
-        value, quality = _luma_pdq(cell)
+        value, quality = _luma_pdq(luma[r0 : r0 + half_r, c0 : c0 + half_c])
         out.append(PdqVariant(value, quality, f"quadrant:{k}"))
     return out
+
+
+# The extra variants (trimmed, panels, quarters) are hashed on a copy of the luma reduced to
+# about this side: PDQ reads a 64 x 64 grid of box-filtered samples, which a 2-4x box reduction
+# barely moves, and the work falls with the square of the factor. The main hash stays on the
+# full-resolution plane (within a few bits of a naive full decode).
+VARIANT_SIDE = 1024
+
+
+def _variant_plane(luma: Luma) -> npt.NDArray[np.uint8]:
+    plane = luma if luma.dtype == np.uint8 else np.clip(np.rint(luma), 0, 255).astype(np.uint8)
+    factor = max(luma.shape) // VARIANT_SIDE
+    if factor < 2:
+        return np.ascontiguousarray(plane)
+    small = Image.fromarray(np.ascontiguousarray(plane), mode="L").reduce(factor)
+    return np.asarray(small, dtype=np.uint8)
 
 
 def _trimmed_luma(luma: Luma) -> PdqVariant | None:
@@ -155,7 +174,10 @@ def hash_reference(data: bytes, limits: HashLimits | None = None) -> ReferenceHa
     features = None
     if limits.local_features:
         features = extract_features(
-            image, limits.verify.reference_keypoints, limits.verify.reference_side
+            image,
+            limits.verify.reference_keypoints,
+            limits.verify.reference_side,
+            limits.verify.min_keypoints,
         )
     return ReferenceHashes(
         kind="image",
@@ -201,12 +223,16 @@ def hash_media(data: bytes, limits: HashLimits | None = None) -> MediaHashes:
         variants.append(
             PdqVariant(value, quality, "original" if number == 0 else f"frame:{number}")
         )
-    trimmed = _trimmed_luma(decoded.frames[0])
+    plane = _variant_plane(decoded.frames[0])
+    trimmed = _trimmed_luma(plane)
     if trimmed is not None and trimmed.hex != variants[0].hex:
         variants.append(trimmed)
     if limits.quadrants:
         seen = {v.hex for v in variants}
-        variants += [q for q in _quadrants(decoded.frames[0]) if q.hex not in seen]
+        for region in _regions(plane, limits.panels):
+            if region.hex not in seen:
+                seen.add(region.hex)
+                variants.append(region)
     return MediaHashes(
         kind="image",
         sha256=sha256,
