@@ -195,7 +195,8 @@ class Settings(BaseSettings):
     poll_concurrency: int = Field(8, ge=1, le=256)  # polls in flight at once (I/O)
     fetch_concurrency: int = Field(8, ge=1, le=256)  # media downloads in flight at once
     hash_workers: int = Field(0, ge=0, le=64)  # CPU workers; 0: one per core
-    browser_contexts: int = Field(2, ge=1, le=32)  # captures at once on the one Chromium
+    # Captures at once on the one Chromium; keyword-only captures may hold half of them.
+    browser_contexts: int = Field(4, ge=1, le=32)
     render_concurrency: int = Field(1, ge=1, le=32)  # JavaScript-rendered polls at once
     notice_workers: int = Field(2, ge=1, le=32)  # drafting, re-checks
     # Pipeline stages and jobs beyond the built-ins ("module:Class" -> order; null disables one).

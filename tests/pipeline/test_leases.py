@@ -198,9 +198,7 @@ def test_a_deferred_item_goes_back_uncounted_and_is_queued_later(tmp_path: Path)
 def test_a_keyword_only_capture_without_a_free_slot_is_deferred_not_waited_for(
     rt: Runtime,
 ) -> None:
-    import threading
-
-    from takedown.pipeline.stages.capture import DEFER_SECONDS, capture
+    from takedown.pipeline.stages.capture import DEFER_SECONDS, CaptureSlots, capture
     from takedown.store.tables import Case, Detection, Evidence, Page
 
     with rt.db.session() as s:
@@ -226,10 +224,32 @@ def test_a_keyword_only_capture_without_a_free_slot_is_deferred_not_waited_for(
         )
         s.flush()
         ev_id = ev.id
-    gate = threading.Semaphore(1)
-    gate.acquire()  # every keyword-only slot is taken
+    slots = CaptureSlots(background=1)
+    assert slots.take_background(0)  # every keyword-only slot is taken
+    ctx = rt.stages["capture"].ctx  # type: ignore[attr-defined]
     started = time.monotonic()
     with pytest.raises(Defer) as got:
-        capture(rt.stages["capture"].ctx, ev_id, gate)  # type: ignore[attr-defined]
+        capture(ctx, ev_id, slots)
     assert time.monotonic() - started < 3  # a short wait, never the length of a capture
     assert (got.value.seconds, got.value.priority) == (DEFER_SECONDS, 2.0)
+    slots.give_background()
+    with slots.urgent(), pytest.raises(Defer):  # a match's capture runs: no keyword one starts
+        capture(ctx, ev_id, slots)
+    assert slots.take_background(0)  # and once it is done, one may
+
+
+def test_capture_slots_let_a_keyword_capture_start_when_the_matches_are_done() -> None:
+    import threading
+
+    from takedown.pipeline.stages.capture import CaptureSlots
+
+    slots = CaptureSlots(background=2)
+    got: list[bool] = []
+    with slots.urgent():
+        waiter = threading.Thread(target=lambda: got.append(slots.take_background(5)))
+        waiter.start()
+        time.sleep(0.3)
+        assert got == []  # waits while the match's capture runs
+    waiter.join(5)
+    assert got == [True]
+    assert slots.take_background(0) and not slots.take_background(0)  # two at most

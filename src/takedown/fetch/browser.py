@@ -77,6 +77,12 @@ CHROMIUM_ARGS = (
 )
 
 
+def background_pages(max_pages: int) -> int:
+    """Pages keyword-only captures may hold at once: half of them (at least one), so a match's
+    capture or a rendered poll always finds the other half free."""
+    return max(1, max_pages // 2)
+
+
 def chromium_args(proxy_host: str) -> list[str]:
     """The launch flags; names resolve nowhere but at the proxy (``proxy_host`` excepted)."""
     return [*CHROMIUM_ARGS, f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {proxy_host}"]
@@ -147,7 +153,7 @@ class Browser:
         self._pages = asyncio.Semaphore(config.max_pages)
         # Background captures (pages with only a keyword hit) may hold all pages but one, so a
         # match's capture or a rendered poll never waits behind a backlog of them.
-        self._background = asyncio.Semaphore(max(1, config.max_pages - 1))
+        self._background = asyncio.Semaphore(background_pages(config.max_pages))
         self._launch_lock = asyncio.Lock()
         self._playwright: Playwright | None = None
         self._browser: PwBrowser | None = None

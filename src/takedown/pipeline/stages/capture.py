@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import ClassVar
 
 from sqlalchemy import select
@@ -19,6 +21,7 @@ from takedown.evidence.capture import (
     new_evidence_key,
     store_capture,
 )
+from takedown.fetch.browser import background_pages
 from takedown.pipeline.context import StageContext
 from takedown.pipeline.graph import Work
 from takedown.pipeline.stage import Defer
@@ -48,17 +51,17 @@ class CaptureStage:
 
     def __init__(self, ctx: StageContext) -> None:
         self.ctx = ctx
-        # Keyword-only captures at once: all pages but one (the browser enforces the same).
-        self._background = threading.Semaphore(max(1, ctx.settings.browser_contexts - 1))
+        # Keyword-only captures at once: half the pages (the browser enforces the same).
+        self._slots = CaptureSlots(background_pages(ctx.settings.browser_contexts))
 
     @classmethod
     def concurrency(cls, settings: Settings) -> int:
-        # One thread more than pages: a match's capture starts while every other thread waits
-        # for a page behind keyword-only captures (which may hold all pages but one).
+        # One thread more than pages: a match's capture finds a thread while keyword-only
+        # captures (at most half the pages) run or wait for their slot.
         return settings.browser_contexts + 1
 
     def run(self, evidence_id: int) -> None:
-        drafts = capture(self.ctx, evidence_id, self._background)
+        drafts = capture(self.ctx, evidence_id, self._slots)
         for notice_id, priority in drafts:
             self.ctx.handoff("draft", notice_id, priority)
         with self.ctx.db.session() as s:
@@ -90,12 +93,53 @@ def _fresh_key(ctx: StageContext, evidence_id: int, old: str, left: list[str]) -
     return key
 
 
+class CaptureSlots:
+    """Who may capture now, in this process: a match's capture always; a keyword-only capture
+    only while no match's capture runs and fewer than ``background`` keyword captures do.
+
+    On two cores a keyword capture slows every capture beside it, so a wave of keyword pages
+    must never be what a match's capture waits behind; those already running finish, no new one
+    starts until the matches' captures are done.
+    """
+
+    def __init__(self, background: int) -> None:
+        self.background = background
+        self._cond = threading.Condition()
+        self._urgent = 0
+        self._running = 0
+
+    def take_background(self, timeout: float) -> bool:
+        with self._cond:
+            ok = self._cond.wait_for(
+                lambda: self._urgent == 0 and self._running < self.background, timeout
+            )
+            if ok:
+                self._running += 1
+            return ok
+
+    def give_background(self) -> None:
+        with self._cond:
+            self._running -= 1
+            self._cond.notify_all()
+
+    @contextmanager
+    def urgent(self) -> Iterator[None]:
+        with self._cond:
+            self._urgent += 1
+        try:
+            yield
+        finally:
+            with self._cond:
+                self._urgent -= 1
+                self._cond.notify_all()
+
+
 def capture(
-    ctx: StageContext, evidence_id: int, background_gate: threading.Semaphore | None = None
+    ctx: StageContext, evidence_id: int, slots: CaptureSlots | None = None
 ) -> list[tuple[int, float]]:
     """Capture the evidence; returns the drafts (notice id, priority) it completes.
 
-    A keyword-only page (``background``) that finds every ``background_gate`` slot taken for
+    A keyword-only page (``background``) that gets no slot (:class:`CaptureSlots`) within
     ``GATE_WAIT_SECONDS`` is deferred (:class:`Defer`): the thread goes back to the queue, where
     a match's capture may be waiting, instead of blocking behind the other keyword captures.
     """
@@ -109,14 +153,17 @@ def capture(
         case_ids = sorted({d.case_id for d in dets if d.case_id is not None})
         priority = max((d.priority for d in dets), default=0.0)
         background = all(d.kind == "text" for d in dets)
-    if background and background_gate is not None:
-        if not background_gate.acquire(timeout=GATE_WAIT_SECONDS):
+    if slots is None:
+        return _capture(ctx, evidence_id, key, url, media_urls, case_ids, priority, background)
+    if background:
+        if not slots.take_background(GATE_WAIT_SECONDS):
             raise Defer(DEFER_SECONDS, priority)
         try:
             return _capture(ctx, evidence_id, key, url, media_urls, case_ids, priority, True)
         finally:
-            background_gate.release()
-    return _capture(ctx, evidence_id, key, url, media_urls, case_ids, priority, background)
+            slots.give_background()
+    with slots.urgent():
+        return _capture(ctx, evidence_id, key, url, media_urls, case_ids, priority, False)
 
 
 def _capture(
