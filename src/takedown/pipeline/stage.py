@@ -55,7 +55,7 @@ def claim(db: Database, work: Work, item_id: int) -> bool:
     with db.session() as s:
         result = s.execute(
             update(model)
-            .where(model.id == item_id, work.column("state") == work.ready)
+            .where(model.id == item_id, work.column("state") == work.ready, *_scope(work))
             .values(
                 {
                     work.state: work.working,
