@@ -195,7 +195,7 @@ class Settings(BaseSettings):
     poll_concurrency: int = Field(8, ge=1, le=256)  # polls in flight at once (I/O)
     fetch_concurrency: int = Field(8, ge=1, le=256)  # media downloads in flight at once
     hash_workers: int = Field(0, ge=0, le=64)  # CPU workers; 0: one per core
-    # Captures at once on the one Chromium; keyword-only captures may hold half of them.
+    # Captures at once on the one Chromium; keyword-only captures may hold a quarter of them.
     browser_contexts: int = Field(4, ge=1, le=32)
     render_concurrency: int = Field(1, ge=1, le=32)  # JavaScript-rendered polls at once
     notice_workers: int = Field(2, ge=1, le=32)  # drafting, re-checks

@@ -78,9 +78,10 @@ CHROMIUM_ARGS = (
 
 
 def background_pages(max_pages: int) -> int:
-    """Pages keyword-only captures may hold at once: half of them (at least one), so a match's
-    capture or a rendered poll always finds the other half free."""
-    return max(1, max_pages // 2)
+    """Pages keyword-only captures may hold at once: a quarter of them (at least one), so the
+    captures of a burst of matches (every site's new post at once) and rendered polls find
+    the other pages free."""
+    return max(1, max_pages // 4)
 
 
 def chromium_args(proxy_host: str) -> list[str]:

@@ -51,13 +51,13 @@ class CaptureStage:
 
     def __init__(self, ctx: StageContext) -> None:
         self.ctx = ctx
-        # Keyword-only captures at once: half the pages (the browser enforces the same).
+        # Keyword-only captures at once: a quarter of the pages (the browser enforces the same).
         self._slots = CaptureSlots(background_pages(ctx.settings.browser_contexts))
 
     @classmethod
     def concurrency(cls, settings: Settings) -> int:
         # One thread more than pages: a match's capture finds a thread while keyword-only
-        # captures (at most half the pages) run or wait for their slot.
+        # captures (at most a quarter of the pages) run or wait for their slot.
         return settings.browser_contexts + 1
 
     def run(self, evidence_id: int) -> None:
