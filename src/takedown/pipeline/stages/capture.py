@@ -26,8 +26,9 @@ from takedown.pipeline.context import StageContext
 from takedown.pipeline.graph import Work
 from takedown.pipeline.stage import Defer
 from takedown.pipeline.stages.draft import request_draft
+from takedown.pipeline.stages.report import record_artifacts
 from takedown.store.base import utcnow
-from takedown.store.tables import Artifact, Detection, Evidence, Page
+from takedown.store.tables import Detection, Evidence, Page
 
 log = logging.getLogger(__name__)
 ACTOR = f"takedown/{__version__} capture"
@@ -212,19 +213,7 @@ def _capture(
         ev.captured_at = manifest.captured_at
         ev.manifest = manifest.to_dict()
         ev.custody_entry = committed.entry.id
-        for a in manifest.artifacts:
-            s.add(
-                Artifact(
-                    evidence_id=ev.id,
-                    name=a.name,
-                    kind=a.kind,
-                    media_type=a.media_type,
-                    size=a.size,
-                    sha256=a.sha256,
-                    path=f"{key}/{a.name}",
-                    encrypted=a.encrypted,
-                )
-            )
+        record_artifacts(s, ev, key, manifest.artifacts)
         for det in s.execute(select(Detection).where(Detection.page_id == ev.page_id)).scalars():
             if det.evidence_id is None:
                 det.evidence_id = ev.id

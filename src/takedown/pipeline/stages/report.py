@@ -8,13 +8,16 @@ capture (its evidence reference and time), not the reports, so the reports follo
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import ClassVar
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from takedown import __version__
 from takedown.audit import Event, record
 from takedown.config import Settings
+from takedown.evidence.manifest import Artifact as ManifestArtifact
 from takedown.evidence.record import EvidenceRecord
 from takedown.evidence.reports.build import HWPX_NAME, PDF_NAME, add_reports
 from takedown.evidence.reports.content import MatchInfo, ReportInput, segments_from_detail
@@ -43,6 +46,28 @@ class ReportStage:
 
     def run(self, evidence_id: int) -> None:
         write_reports(self.ctx, evidence_id)
+
+
+def record_artifacts(
+    s: Session, ev: Evidence, key: str, artifacts: Iterable[ManifestArtifact]
+) -> None:
+    """One Artifact row per stored file of the evidence record not yet listed."""
+    known = set(s.execute(select(Artifact.name).where(Artifact.evidence_id == ev.id)).scalars())
+    for a in artifacts:
+        if a.name in known:
+            continue
+        s.add(
+            Artifact(
+                evidence_id=ev.id,
+                name=a.name,
+                kind=a.kind,
+                media_type=a.media_type,
+                size=a.size,
+                sha256=a.sha256,
+                path=f"{key}/{a.name}",
+                encrypted=a.encrypted,
+            )
+        )
 
 
 def write_reports(ctx: StageContext, evidence_id: int) -> bool:
@@ -89,25 +114,10 @@ def write_reports(ctx: StageContext, evidence_id: int) -> bool:
         ev = s.get(Evidence, evidence_id)
         if ev is None:
             return False
-        known = set(s.execute(select(Artifact.name).where(Artifact.evidence_id == ev.id)).scalars())
         ev.manifest = manifest.to_dict()
         if head is not None:
             ev.custody_entry = head  # the newest custody entry, as before the split
-        for a in manifest.artifacts:
-            if a.name in known:
-                continue
-            s.add(
-                Artifact(
-                    evidence_id=ev.id,
-                    name=a.name,
-                    kind=a.kind,
-                    media_type=a.media_type,
-                    size=a.size,
-                    sha256=a.sha256,
-                    path=f"{key}/{a.name}",
-                    encrypted=a.encrypted,
-                )
-            )
+        record_artifacts(s, ev, key, manifest.artifacts)
         record(
             s,
             Event(
