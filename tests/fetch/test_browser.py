@@ -166,3 +166,44 @@ def test_background_captures_leave_a_page_for_urgent_work(loop: Loop) -> None:
     # Had the backlog taken both pages, the urgent capture could only start once one of them
     # finished; it finished while all three were still loading.
     assert waiting == 3, f"the urgent capture ({took:.1f} s) waited behind the backlog"
+
+
+def test_a_rendered_poll_finds_a_page_behind_a_burst_of_captures(loop: Loop) -> None:
+    """Captures of any kind leave the last page free: a browser-rendered source is polled on
+    time while every other page is held by slow captures."""
+    import time as _time
+
+    from takedown.fetch.browser import CaptureLimits
+
+    def slow_body() -> Iterator[bytes]:
+        _time.sleep(4)
+        yield b"<html><body>slow</body></html>"
+
+    def handler(request: object) -> Reply:
+        if getattr(request, "path", "") == "/slow":
+            return Reply(200, content_type="text/html", chunks=slow_body())
+        return Reply(200, b"<html><body><p id=listing>fresh</p></body></html>", "text/html")
+
+    with ServerThread(handler) as web:
+        browser = Browser(BrowserConfig(max_pages=3), guard=UrlGuard(allow=[web.origin]))
+        limits = CaptureLimits(budget_seconds=15)
+
+        async def main() -> tuple[float, int]:
+            burst = [
+                asyncio.create_task(browser.capture(web.url("/slow"), limits=limits))
+                for _ in range(4)
+            ]
+            await asyncio.sleep(1.0)
+            started = _time.monotonic()
+            rendered = await browser.render(web.url("/listing"), timeout=10)
+            took = _time.monotonic() - started
+            waiting = sum(1 for t in burst if not t.done())
+            assert "fresh" in rendered.html
+            await asyncio.gather(*burst)
+            return took, waiting
+
+        try:
+            took, waiting = loop.run(main())
+        finally:
+            loop.run(browser.aclose())
+    assert waiting == 4, f"the rendered poll ({took:.1f} s) waited behind the captures"

@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager, suppress
+from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,6 +84,13 @@ def background_pages(max_pages: int) -> int:
     return max(1, max_pages // 4)
 
 
+def capture_pages(max_pages: int) -> int:
+    """Pages captures of any kind may hold at once: from three pages on, all but one, which
+    stays free for rendered polls, logins and web-form sends, so a burst of captures never makes
+    a browser-rendered source late (with two, a keyword-only capture and a match's share them)."""
+    return max_pages - 1 if max_pages >= 3 else max_pages
+
+
 def chromium_args(proxy_host: str) -> list[str]:
     """The launch flags; names resolve nowhere but at the proxy (``proxy_host`` excepted)."""
     return [*CHROMIUM_ARGS, f"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE {proxy_host}"]
@@ -152,9 +159,11 @@ class Browser:
         self._guard = guard
         self._clock = clock
         self._pages = asyncio.Semaphore(config.max_pages)
-        # Background captures (pages with only a keyword hit) may hold all pages but one, so a
-        # match's capture or a rendered poll never waits behind a backlog of them.
+        # Background captures (pages with only a keyword hit) hold a quarter of the pages, so a
+        # match's capture never waits behind a backlog of them; captures of any kind leave one
+        # page for rendered polls.
         self._background = asyncio.Semaphore(background_pages(config.max_pages))
+        self._capturing = asyncio.Semaphore(capture_pages(config.max_pages))
         self._launch_lock = asyncio.Lock()
         self._playwright: Playwright | None = None
         self._browser: PwBrowser | None = None
@@ -259,12 +268,14 @@ class Browser:
 
         A page still loading at the deadline is taken as it stands (``timed_out``); a page that
         cannot be loaded at all raises :class:`BrowserError` with the reason. A ``background``
-        capture leaves one page free for urgent work.
+        capture holds at most a quarter of the pages; no capture takes the last page, which a
+        rendered poll may need.
         """
-        if background:
-            async with self._background:
-                return await self._capture(url, limits)
-        return await self._capture(url, limits)
+        async with AsyncExitStack() as held:
+            if background:
+                await held.enter_async_context(self._background)
+            await held.enter_async_context(self._capturing)
+            return await self._capture(url, limits)
 
     async def _capture(self, url: str, limits: CaptureLimits | None) -> PageCapture:
         limits = limits or CaptureLimits()
