@@ -207,3 +207,52 @@ def test_a_rendered_poll_finds_a_page_behind_a_burst_of_captures(loop: Loop) -> 
         finally:
             loop.run(browser.aclose())
     assert waiting == 4, f"the rendered poll ({took:.1f} s) waited behind the captures"
+
+
+def test_a_capture_waits_for_what_scripts_fetch_after_load_but_not_forever(loop: Loop) -> None:
+    """The page settles when no request has been in flight for the quiet window: a picture a
+    script fetches 1.2 s after ``load`` is in the capture; a page whose request never ends is
+    still captured within its budget."""
+    import time as _time
+
+    from takedown.fetch.browser import CaptureLimits
+
+    late = (
+        b"<html><body><p>late</p><script>window.addEventListener('load', () => setTimeout("
+        b"() => { const i = new Image(); i.src = '/late.gif'; document.body.appendChild(i); },"
+        b" 1200));</script></body></html>"
+    )
+    endless = (
+        b"<html><body><p>endless</p><script>window.addEventListener('load', () =>"
+        b" fetch('/hang.gif'));</script></body></html>"
+    )
+    gif = b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xf9\x04\x01\x00\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;"
+
+    def hang() -> Iterator[bytes]:
+        yield gif[:10]
+        _time.sleep(8)
+        yield gif[10:]
+
+    def handler(request: object) -> Reply:
+        path = getattr(request, "path", "")
+        if path == "/late.gif":
+            return Reply(200, gif, "image/gif")
+        if path == "/hang.gif":
+            return Reply(200, content_type="image/gif", chunks=hang())
+        if path == "/endless":
+            return Reply(200, endless, "text/html")
+        return Reply(200, late, "text/html")
+
+    with ServerThread(handler) as web:
+        browser = Browser(BrowserConfig(max_pages=2), guard=UrlGuard(allow=[web.origin]))
+        limits = CaptureLimits(budget_seconds=6, settle_seconds=3.0, settle_quiet_seconds=1.5)
+        try:
+            page = loop.run(browser.capture(web.url("/late"), limits=limits))
+            started = _time.monotonic()
+            endless_page = loop.run(browser.capture(web.url("/endless"), limits=limits))
+            took = _time.monotonic() - started
+        finally:
+            loop.run(browser.aclose())
+        assert web.url("/late.gif") in {e.url for e in page.exchanges}
+    assert "endless" in endless_page.html and endless_page.screenshot
+    assert took < limits.budget_seconds + 2, f"a request that never ends held it {took:.1f} s"

@@ -299,10 +299,7 @@ class Browser:
             except PlaywrightError as exc:
                 raise BrowserError(url, self._nav_reason(session, url, exc)) from exc
             if not timed_out:
-                with suppress(PlaywrightError):
-                    await page.wait_for_load_state(
-                        "networkidle", timeout=limits.settle_seconds * 1000
-                    )
+                await session.settle(limits.settle_quiet_seconds, limits.settle_seconds)
             width = self.config.viewport_width
             shot, info, html = await snapshot(page, width, limits, deadline, problems)
             exchanges = await collect(

@@ -9,7 +9,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from contextlib import suppress
 
-from playwright.async_api import BrowserContext, Dialog, Page, Route
+from playwright.async_api import BrowserContext, Dialog, Page, Request, Route
 from playwright.async_api import Error as PlaywrightError
 
 from takedown.fetch.guardproxy import ConnectGuard
@@ -51,8 +51,15 @@ async def open_guarded_page(
     await context.route("**/*", guard_requests(recording, check, limits, clock))
     context.on("page", lambda p: recording.spawn(close_popup(recording, p)))
     page.on("dialog", lambda d: recording.spawn(dismiss_dialog(recording, d)))
-    context.on("requestfinished", lambda r: recording.spawn(recording.prefetch(r, limits)))
+    context.on("request", recording.request_started)
+    context.on("requestfailed", recording.request_ended)
+    context.on("requestfinished", lambda r: finished(recording, r, limits))
     return recording
+
+
+def finished(recording: PageRecording, request: Request, limits: CaptureLimits) -> None:
+    recording.request_ended(request)
+    recording.spawn(recording.prefetch(request, limits))
 
 
 def guard_requests(

@@ -13,14 +13,22 @@ class CaptureLimits:
     """Bounds on one capture: time, screenshot height, bytes recorded."""
 
     budget_seconds: float = 45.0
+    # After ``load``, the page settles until no request has been in flight for
+    # ``settle_quiet_seconds`` (what its scripts fetch late is recorded too), at most
+    # ``settle_seconds``.
     settle_seconds: float = 1.5
+    settle_quiet_seconds: float = 0.3
     max_screenshot_height: int = 16_384
     max_response_bytes: int = 200 * 1024 * 1024
     max_total_bytes: int = 512 * 1024 * 1024
     max_requests: int = 1_000
 
     def __post_init__(self) -> None:
-        if self.budget_seconds <= 0 or self.max_screenshot_height < 1:
+        if (
+            self.budget_seconds <= 0
+            or self.max_screenshot_height < 1
+            or self.settle_quiet_seconds < 0
+        ):
             raise ValueError("capture limits must be positive")
 
 

@@ -41,6 +41,30 @@ class PageRecording:
     tasks: set[asyncio.Task[None]] = field(default_factory=set)
     # Bodies read as soon as each response finished, before a script can hang the renderer.
     bodies: dict[int, bytes] = field(default_factory=dict)
+    # Requests in flight (every request of the context, redirect hops included), and since
+    # when none has been.
+    inflight: set[int] = field(default_factory=set)
+    quiet_since: float = field(default_factory=time.monotonic)
+
+    def request_started(self, request: Request) -> None:
+        self.inflight.add(id(request))
+
+    def request_ended(self, request: Request) -> None:
+        self.inflight.discard(id(request))
+        if not self.inflight:
+            self.quiet_since = time.monotonic()
+
+    async def settle(self, quiet: float, timeout: float) -> bool:
+        """Wait until no request has been in flight for ``quiet`` seconds, at most ``timeout``
+        (Playwright's ``networkidle`` with a window of our choosing); True if it settled."""
+        deadline = time.monotonic() + timeout
+        while True:
+            now = time.monotonic()
+            if not self.inflight and now - self.quiet_since >= quiet:
+                return True
+            if now >= deadline:
+                return False
+            await asyncio.sleep(min(0.05, deadline - now))
 
     def spawn(self, coro: Coroutine[Any, Any, None]) -> None:
         """Run an event handler's work beside the page; :meth:`drain` waits for it."""
