@@ -6,6 +6,7 @@ stage's work; priorities order the work inside one queue (Huey: higher first).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -45,6 +46,15 @@ class Queues:
                 for stage, lane in lanes.items()
             }
         self._tasks: dict[str, Any] = {}
+        # One wake-up per queue: a task enqueued in this process wakes the queue's idle
+        # workers at once instead of at their next poll (other processes still poll).
+        self._wakes: dict[int, threading.Event] = {}
+        for huey in self.huey.values():
+            self._wakes.setdefault(id(huey), threading.Event())
+
+    def wake(self, stage: str) -> threading.Event:
+        """Set whenever a task is put on ``stage``'s queue by this process."""
+        return self._wakes[id(self.huey[stage])]
 
     def bind(self, stage: str, run: Callable[[int], None]) -> None:
         run.__name__ = stage
@@ -59,6 +69,7 @@ class Queues:
             task.schedule(args=(item_id,), delay=delay, priority=p)
         else:
             task(item_id, priority=p)
+            self.wake(stage).set()
 
     def dequeue_any_task(self) -> Any:
         return next(iter(self.huey.values())).dequeue()

@@ -9,7 +9,7 @@ from types import FrameType
 
 import faiss
 from huey import Huey
-from huey.consumer import Consumer
+from huey.consumer import Consumer, Worker
 
 from takedown.pipeline.graph import LANES
 from takedown.pipeline.runtime import Runtime
@@ -18,11 +18,50 @@ from takedown.pipeline.scheduler import Scheduler
 log = logging.getLogger(__name__)
 
 
+class _WakingWorker(Worker):  # type: ignore[misc]
+    """Huey's worker, whose idle wait between polls ends as soon as this process enqueues."""
+
+    wake: threading.Event | None = None
+    delay: float
+    max_delay: float
+    backoff: float
+
+    def sleep(self) -> None:
+        if self.wake is None:
+            super().sleep()
+            return
+        delay: float = min(self.delay, self.max_delay)
+        if self.wake.wait(delay):
+            self.wake.clear()  # every idle worker of the queue looks; one gets the task
+        self.delay = delay * self.backoff
+
+
 class _QuietConsumer(Consumer):  # type: ignore[misc]
     """Huey's consumer without its own signal handlers: the process decides how to stop."""
 
+    def __init__(self, huey: Huey, *, wake: threading.Event, **options: object) -> None:
+        self.wake = wake  # before Huey's constructor, which creates the workers
+        super().__init__(huey, **options)
+
     def _set_signal_handlers(self) -> None:
         return None
+
+    def stop(self, graceful: bool = False) -> None:
+        self.stop_flag.set()
+        self.wake.set()  # idle workers see the stop flag now, not at their next poll
+        super().stop(graceful=graceful)
+
+    def _create_worker(self) -> _WakingWorker:
+        worker = _WakingWorker(
+            huey=self.huey,
+            stop_flag=self.stop_flag,
+            default_delay=self.default_delay,
+            max_delay=self.max_delay,
+            backoff=self.backoff,
+            max_tasks=self.max_tasks,
+        )
+        worker.wake = self.wake
+        return worker
 
 
 class Workers:
@@ -36,19 +75,21 @@ class Workers:
         self.lanes = lanes
         self.consumers: dict[str, _QuietConsumer] = {}
         if rt.queues.single:  # the baseline design: one queue, one small pool for every stage
+            first = rt.graph.names()[0]
             self.consumers["all"] = self._consumer(
-                rt.queues.huey[rt.graph.names()[0]], rt.settings.single_queue_workers
+                rt.queues.huey[first], rt.settings.single_queue_workers, rt.queues.wake(first)
             )
         for st in [] if rt.queues.single else rt.graph.in_lanes(lanes):
             self.consumers[st.name] = self._consumer(
-                rt.queues.huey[st.name], st.concurrency(rt.settings)
+                rt.queues.huey[st.name], st.concurrency(rt.settings), rt.queues.wake(st.name)
             )
         self.scheduler = Scheduler(rt, lanes)
 
     @staticmethod
-    def _consumer(huey: Huey, workers: int) -> _QuietConsumer:
+    def _consumer(huey: Huey, workers: int, wake: threading.Event) -> _QuietConsumer:
         return _QuietConsumer(
             huey,
+            wake=wake,
             workers=workers,
             worker_type="thread",
             periodic=False,
