@@ -198,6 +198,8 @@ class Settings(BaseSettings):
     # Captures at once on the one Chromium; keyword-only captures may hold a quarter of them.
     browser_contexts: int = Field(4, ge=1, le=32)
     render_concurrency: int = Field(1, ge=1, le=32)  # JavaScript-rendered polls at once
+    # Browser pages kept for rendered polls, logins and web-form sends (captures never hold them).
+    browser_render_pages: int = Field(2, ge=1, le=32)
     notice_workers: int = Field(2, ge=1, le=32)  # drafting, re-checks
     # Pipeline stages and jobs beyond the built-ins ("module:Class" -> order; null disables one).
     pipeline_stages: dict[str, int | None] = Field(default_factory=dict)

@@ -169,8 +169,9 @@ def test_background_captures_leave_a_page_for_urgent_work(loop: Loop) -> None:
 
 
 def test_a_rendered_poll_finds_a_page_behind_a_burst_of_captures(loop: Loop) -> None:
-    """Captures of any kind leave the last page free: a browser-rendered source is polled on
-    time while every other page is held by slow captures."""
+    """Rendered polls have pages of their own: a browser-rendered source is polled on time
+    while every capture page is held by slow captures; and a render builds the DOM without
+    loading the page's pictures (the media stages fetch those)."""
     import time as _time
 
     from takedown.fetch.browser import CaptureLimits
@@ -179,26 +180,36 @@ def test_a_rendered_poll_finds_a_page_behind_a_burst_of_captures(loop: Loop) -> 
         _time.sleep(4)
         yield b"<html><body>slow</body></html>"
 
+    listing = (
+        b"<html><body><ul id=l></ul><img src='/picture.jpg'><script>"
+        b"document.getElementById('l').innerHTML = '<li>fresh</li>';</script></body></html>"
+    )
+
     def handler(request: object) -> Reply:
-        if getattr(request, "path", "") == "/slow":
+        path = getattr(request, "path", "")
+        if path == "/slow":
             return Reply(200, content_type="text/html", chunks=slow_body())
-        return Reply(200, b"<html><body><p id=listing>fresh</p></body></html>", "text/html")
+        if path == "/picture.jpg":
+            return Reply(200, b"not really a picture", "image/jpeg")
+        return Reply(200, listing, "text/html")
 
     with ServerThread(handler) as web:
-        browser = Browser(BrowserConfig(max_pages=3), guard=UrlGuard(allow=[web.origin]))
+        browser = Browser(
+            BrowserConfig(max_pages=2, render_pages=1), guard=UrlGuard(allow=[web.origin])
+        )
         limits = CaptureLimits(budget_seconds=15)
 
         async def main() -> tuple[float, int]:
             burst = [
                 asyncio.create_task(browser.capture(web.url("/slow"), limits=limits))
-                for _ in range(4)
+                for _ in range(3)
             ]
             await asyncio.sleep(1.0)
             started = _time.monotonic()
             rendered = await browser.render(web.url("/listing"), timeout=10)
             took = _time.monotonic() - started
             waiting = sum(1 for t in burst if not t.done())
-            assert "fresh" in rendered.html
+            assert "<li>fresh</li>" in rendered.html
             await asyncio.gather(*burst)
             return took, waiting
 
@@ -206,7 +217,9 @@ def test_a_rendered_poll_finds_a_page_behind_a_burst_of_captures(loop: Loop) -> 
             took, waiting = loop.run(main())
         finally:
             loop.run(browser.aclose())
-    assert waiting == 4, f"the rendered poll ({took:.1f} s) waited behind the captures"
+        paths = web.paths()
+    assert waiting == 3, f"the rendered poll ({took:.1f} s) waited behind the captures"
+    assert "/listing" in paths and "/picture.jpg" not in paths
 
 
 def test_a_capture_waits_for_what_scripts_fetch_after_load_but_not_forever(loop: Loop) -> None:

@@ -12,7 +12,7 @@ import os
 import shutil
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import AsyncExitStack, asynccontextmanager, suppress
+from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,18 +77,16 @@ CHROMIUM_ARGS = (
 )
 
 
+# A rendered poll needs the DOM its scripts build, not the pictures, videos and fonts: the media
+# stages fetch the media themselves.
+DOM_ONLY = frozenset({"image", "media", "font"})
+
+
 def background_pages(max_pages: int) -> int:
     """Pages keyword-only captures may hold at once: a quarter of them (at least one), so the
     captures of a burst of matches (every site's new post at once) and rendered polls find
     the other pages free."""
     return max(1, max_pages // 4)
-
-
-def capture_pages(max_pages: int) -> int:
-    """Pages captures of any kind may hold at once: from three pages on, all but one, which
-    stays free for rendered polls, logins and web-form sends, so a burst of captures never makes
-    a browser-rendered source late (with two, a keyword-only capture and a match's share them)."""
-    return max_pages - 1 if max_pages >= 3 else max_pages
 
 
 def chromium_args(proxy_host: str) -> list[str]:
@@ -114,7 +112,10 @@ class BrowserConfig:
     # Run Chromium as this unprivileged user when the worker is root (None: as the worker).
     run_as: str | None = CAPTURE_USER
     user_agent: str = "takedown"
+    # Pages open at once for captures, and apart from them for rendered polls, logins and
+    # web-form sends, so a burst of captures never makes a browser-rendered source late.
     max_pages: int = 2
+    render_pages: int = 2
     viewport_width: int = 1280
     viewport_height: int = 900
     locale: str = "ko-KR"
@@ -130,6 +131,7 @@ class BrowserConfig:
             "user_agent": settings.user_agent,
             # The browser lane's bound: pages (contexts) open at once on the one Chromium.
             "max_pages": settings.browser_contexts,
+            "render_pages": settings.browser_render_pages,
         }
         values.update(overrides)
         return cls(**values)
@@ -159,11 +161,11 @@ class Browser:
         self._guard = guard
         self._clock = clock
         self._pages = asyncio.Semaphore(config.max_pages)
-        # Background captures (pages with only a keyword hit) hold a quarter of the pages, so a
-        # match's capture never waits behind a backlog of them; captures of any kind leave one
-        # page for rendered polls.
+        # Rendered polls, logins and web-form sends have pages of their own.
+        self._render_pages = asyncio.Semaphore(config.render_pages)
+        # Background captures (pages with only a keyword hit) hold a quarter of the capture
+        # pages, so a match's capture never waits behind a backlog of them.
         self._background = asyncio.Semaphore(background_pages(config.max_pages))
-        self._capturing = asyncio.Semaphore(capture_pages(config.max_pages))
         self._launch_lock = asyncio.Lock()
         self._playwright: Playwright | None = None
         self._browser: PwBrowser | None = None
@@ -230,7 +232,10 @@ class Browser:
     async def render(self, url: str, *, timeout: float = 30.0) -> RenderedPage:
         """Load ``url``, let its scripts run until ``load`` or the deadline, return the DOM."""
         self._refuse_early(url)
-        async with asyncio.timeout(timeout + 10), self._session() as session:
+        async with (
+            asyncio.timeout(timeout + 10),
+            self._session(self._render_pages, skip=DOM_ONLY) as session,
+        ):
             page = session.page
             try:
                 response = await page.goto(url, wait_until="load", timeout=timeout * 1000)
@@ -254,7 +259,7 @@ class Browser:
         ``cookies`` (Playwright records) are set first; the context's cookies afterwards are
         returned with the action's result. Used by a source's login and age-gate steps.
         """
-        async with asyncio.timeout(timeout), self._session() as session:
+        async with asyncio.timeout(timeout), self._session(self._render_pages) as session:
             context = session.page.context
             if cookies:
                 await context.add_cookies(cookies)  # type: ignore[arg-type]
@@ -268,14 +273,13 @@ class Browser:
 
         A page still loading at the deadline is taken as it stands (``timed_out``); a page that
         cannot be loaded at all raises :class:`BrowserError` with the reason. A ``background``
-        capture holds at most a quarter of the pages; no capture takes the last page, which a
-        rendered poll may need.
+        capture holds at most a quarter of the capture pages. Captures never take the pages
+        of rendered polls.
         """
-        async with AsyncExitStack() as held:
-            if background:
-                await held.enter_async_context(self._background)
-            await held.enter_async_context(self._capturing)
-            return await self._capture(url, limits)
+        if background:
+            async with self._background:
+                return await self._capture(url, limits)
+        return await self._capture(url, limits)
 
     async def _capture(self, url: str, limits: CaptureLimits | None) -> PageCapture:
         limits = limits or CaptureLimits()
@@ -283,7 +287,10 @@ class Browser:
         started_at = self._clock()
         deadline = time.monotonic() + limits.budget_seconds
         problems: list[str] = []
-        async with asyncio.timeout(limits.budget_seconds + 20), self._session(limits) as session:
+        async with (
+            asyncio.timeout(limits.budget_seconds + 20),
+            self._session(self._pages, limits) as session,
+        ):
             page = session.page
             timed_out = False
             status: int | None = None
@@ -333,7 +340,7 @@ class Browser:
     async def page(self, limits: CaptureLimits | None = None) -> AsyncIterator[Page]:
         """A page in its own context, every request through the guard, for a caller that drives
         the page itself (the web-form notice channel); closed on exit."""
-        async with self._session(limits) as session:
+        async with self._session(self._render_pages, limits) as session:
             yield session.page
 
     def _refuse_early(self, url: str) -> None:
@@ -361,11 +368,19 @@ class Browser:
         return str(exc.message).splitlines()[0] if exc.message else "navigation failed"
 
     @asynccontextmanager
-    async def _session(self, limits: CaptureLimits | None = None) -> AsyncIterator[PageRecording]:
+    async def _session(
+        self,
+        pool: asyncio.Semaphore,
+        limits: CaptureLimits | None = None,
+        *,
+        skip: frozenset[str] = frozenset(),
+    ) -> AsyncIterator[PageRecording]:
+        """A fresh context and page from ``pool``, every request through the guard; requests of
+        the resource types in ``skip`` are not made at all."""
         await self.start()
         assert self._browser is not None
         limits = limits or CaptureLimits()
-        async with self._pages:
+        async with pool:
             context = await self._browser.new_context(
                 viewport={
                     "width": self.config.viewport_width,
@@ -381,7 +396,7 @@ class Browser:
             # checked here; the guard proxy still checks every connection it opens.
             check = self._guard.check_literal if self.config.proxy else self._guard.check
             try:
-                session = await open_guarded_page(context, check, limits, self._clock)
+                session = await open_guarded_page(context, check, limits, self._clock, skip)
                 yield session
             finally:
                 with suppress(PlaywrightError, TimeoutError):

@@ -43,12 +43,14 @@ async def open_guarded_page(
     check: Callable[[str], None],
     limits: CaptureLimits,
     clock: Clock,
+    skip: frozenset[str] = frozenset(),
 ) -> PageRecording:
-    """The context's page, its every request through ``check``, its events recorded."""
+    """The context's page, its every request through ``check``, its events recorded; requests
+    of the resource types in ``skip`` are dropped unmade."""
     await context.add_init_script(BLOCK_WEBRTC_SCRIPT)
     page = await context.new_page()
     recording = PageRecording(page)
-    await context.route("**/*", guard_requests(recording, check, limits, clock))
+    await context.route("**/*", guard_requests(recording, check, limits, clock, skip))
     context.on("page", lambda p: recording.spawn(close_popup(recording, p)))
     page.on("dialog", lambda d: recording.spawn(dismiss_dialog(recording, d)))
     context.on("request", recording.request_started)
@@ -67,12 +69,17 @@ def guard_requests(
     check: Callable[[str], None],
     limits: CaptureLimits,
     clock: Clock,
+    skip: frozenset[str] = frozenset(),
 ) -> Callable[[Route], Awaitable[None]]:
     """A route handler: a request past the budget, or refused by ``check``, is aborted and
     recorded as blocked; any other goes on, its start time noted for the WARC."""
 
     async def handle(route: Route) -> None:
         request = route.request
+        if request.resource_type in skip:
+            with suppress(PlaywrightError):
+                await route.abort("blockedbyclient")
+            return
         url = request.url
         reason: str | None = None
         if len(recording.requests) >= limits.max_requests:
