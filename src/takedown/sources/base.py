@@ -194,6 +194,9 @@ class PollContext:
     renderer: Renderer | None = None
     keywords: KeywordMatcher | None = None
     page_budget: int = 50
+    # Seconds from the poll's start after which it fetches no further page: what is left waits
+    # for the next poll, so a wave of new posts never makes the source's next poll late.
+    page_seconds: float | None = None
     max_listing_pages: int = 5
     now: Callable[[], datetime] = _utcnow
     # The source's vault secrets (an API key for a search source); never logged.

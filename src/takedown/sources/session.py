@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -84,6 +85,7 @@ class PollSession:
         self.errors: list[PollError] = []
         self.requests = 0
         self.budget = ctx.page_budget
+        self.stop_at = time.monotonic() + ctx.page_seconds if ctx.page_seconds else None
         self.out_of_budget = False
         self._incomplete = False
         self._index_urls: set[str] = set()
@@ -158,8 +160,9 @@ class PollSession:
         return response
 
     async def fetch_page(self, url: str, *, index: bool = False) -> FetchedPage | None:
-        """One HTML page over HTTP or the renderer, counted against the page budget."""
-        if self.budget <= 0:
+        """One HTML page over HTTP or the renderer, counted against the page budget (and not
+        begun once the poll's time for pages is up)."""
+        if self.budget <= 0 or (self.stop_at is not None and time.monotonic() >= self.stop_at):
             self.out_of_budget = self._incomplete = True
             return None
         self.budget -= 1

@@ -171,6 +171,8 @@ class PollStage:
                 renderer=renderer,
                 keywords=matcher,
                 page_budget=settings.poll_page_budget,
+                # A poll spends at most its interval on pages; the rest is for the next poll.
+                page_seconds=float(spec.interval_seconds),
                 secrets=loaded.secrets,
             )
             if not spec.steps:
