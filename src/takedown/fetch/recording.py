@@ -127,8 +127,11 @@ async def snapshot(
             )
             capped = height > limits.max_screenshot_height
             shot_height = max(1, min(height, limits.max_screenshot_height))
+            viewport = page.viewport_size
             shot = await page.screenshot(
-                full_page=True,
+                # A page no taller than the window is shot as it is shown: the full-page path
+                # resizes the window and lays the page out twice.
+                full_page=viewport is None or shot_height > viewport["height"],
                 clip={"x": 0, "y": 0, "width": width, "height": shot_height},
                 type="png",
                 timeout=remaining * 1000,
