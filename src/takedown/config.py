@@ -200,6 +200,9 @@ class Settings(BaseSettings):
     render_concurrency: int = Field(1, ge=1, le=32)  # JavaScript-rendered polls at once
     # Browser pages kept for rendered polls, logins and web-form sends (captures never hold them).
     browser_render_pages: int = Field(2, ge=1, le=32)
+    # Keyword-only captures run in a browser of their own at this lower CPU priority (nice), so a
+    # backlog of them leaves the cores to the captures of matches; 0: in the one shared browser.
+    browser_background_nice: int = Field(10, ge=0, le=19)
     notice_workers: int = Field(2, ge=1, le=32)  # drafting, re-checks
     # Pipeline stages and jobs beyond the built-ins ("module:Class" -> order; null disables one).
     pipeline_stages: dict[str, int | None] = Field(default_factory=dict)

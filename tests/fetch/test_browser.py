@@ -269,3 +269,53 @@ def test_a_capture_waits_for_what_scripts_fetch_after_load_but_not_forever(loop:
         assert web.url("/late.gif") in {e.url for e in page.exchanges}
     assert "endless" in endless_page.html and endless_page.screenshot
     assert took < limits.budget_seconds + 2, f"a request that never ends held it {took:.1f} s"
+
+
+def _descendants(root: int) -> list[tuple[str, int]]:
+    """(command name, nice value) of every process below ``root``."""
+    import os
+
+    procs: dict[int, tuple[int, str, int]] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                text = f.read()
+        except OSError:
+            continue
+        name = text[text.index("(") + 1 : text.rindex(")")]
+        fields = text[text.rindex(")") + 2 :].split()
+        procs[int(entry)] = (int(fields[1]), name, int(fields[16]))
+    below = []
+    for pid, (_parent, name, nice) in procs.items():
+        up, hops = pid, 0
+        while up in procs and up != root and hops < 50:
+            up, hops = procs[up][0], hops + 1
+        if up == root and pid != root:
+            below.append((name, nice))
+    return below
+
+
+def test_a_niced_browser_runs_every_chromium_process_at_the_lower_priority(
+    loop: Loop, site: ServerThread
+) -> None:
+    """The browser of keyword-only captures: Chromium and every process it forks (renderers
+    included) run at the configured nice value; the shared browser's at the worker's own."""
+    import os
+
+    own = os.nice(0)
+    niced = Browser(BrowserConfig(max_pages=1, nice=7), guard=UrlGuard(allow=[site.origin]))
+    plain = Browser(BrowserConfig(max_pages=1), guard=UrlGuard(allow=[site.origin]))
+    try:
+        loop.run(niced.capture(site.url("/next.html")))
+        before = {name for name, _ in _descendants(os.getpid())}
+        niced_values = {nice for name, nice in _descendants(os.getpid()) if "chrom" in name}
+        loop.run(plain.capture(site.url("/next.html")))
+        after = _descendants(os.getpid())
+    finally:
+        loop.run(niced.aclose())
+        loop.run(plain.aclose())
+    assert any("chrom" in name for name in before)
+    assert niced_values == {min(19, own + 7)}, niced_values
+    assert {nice for name, nice in after if "chrom" in name} == {own, min(19, own + 7)}

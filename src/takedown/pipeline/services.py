@@ -27,7 +27,7 @@ from takedown.evidence.signing import Signer, signer_from_settings
 from takedown.evidence.store import EvidenceStore, open_store
 from takedown.evidence.timestamp import HttpTimestampAuthority
 from takedown.evidence.vault import Vault
-from takedown.fetch.browser import Browser, BrowserConfig
+from takedown.fetch.browser import Browser, BrowserConfig, background_pages
 from takedown.fetch.guard import UrlGuard
 from takedown.fetch.http import Fetcher, FetchLimits
 from takedown.matching.engine import Matcher
@@ -228,6 +228,26 @@ class Services:
             return b
 
         return self.on_loop("browser", make)
+
+    @property
+    def background_browser(self) -> Browser:
+        """The browser of keyword-only captures: a Chromium of its own at a lower CPU priority
+        (``browser_background_nice``), or the shared one when that is 0."""
+        nice = self.settings.browser_background_nice
+        if nice <= 0:
+            return self.browser
+        g = self.guard
+        pages = background_pages(self.settings.browser_contexts)
+
+        async def make() -> Browser:
+            config = BrowserConfig.from_settings(
+                self.settings, nice=nice, max_pages=pages, render_pages=1
+            )
+            b = Browser(config, guard=g)
+            await b.start()
+            return b
+
+        return self.on_loop("background_browser", make)
 
     # --- matching --------------------------------------------------------------------------
     @property

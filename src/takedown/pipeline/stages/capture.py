@@ -188,9 +188,8 @@ def _capture(
         # The browser works on the event loop; the CPU part (WARC, screenshot, thumbnails,
         # encryption, custody) runs here in the worker thread, so the loop's polls, fetches and
         # other captures never wait for it.
-        page = ctx.services.run(
-            load_page(ctx.services.browser, url, options), timeout=CAPTURE_TIMEOUT
-        )
+        browser = ctx.services.background_browser if background else ctx.services.browser
+        page = ctx.services.run(load_page(browser, url, options), timeout=CAPTURE_TIMEOUT)
         committed = store_capture(
             page,
             store=store,
