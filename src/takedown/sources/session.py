@@ -38,6 +38,9 @@ logger = logging.getLogger(__name__)
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _NOT_PAGES = (".css", ".js", ".pdf", ".zip", ".gz", ".rar", ".7z", ".exe", ".apk", ".dmg", ".xml")
 _FETCH_CONCURRENCY = 8
+# Pages rendered at once by one poll (the browser keeps two pages for rendered polls): a page is
+# begun only when a page of the browser is about to be free, so the poll's time for pages holds.
+_RENDER_CONCURRENCY = 2
 
 
 @dataclass(frozen=True)
@@ -192,7 +195,8 @@ class PollSession:
 
     async def fetch_pages(self, urls: Sequence[str]) -> list[FetchedPage | None]:
         """Several pages at once (the fetcher still enforces its per-host limits)."""
-        gate = asyncio.Semaphore(_FETCH_CONCURRENCY)
+        rendered = self.spec.render == "browser" and self.ctx.renderer is not None
+        gate = asyncio.Semaphore(_RENDER_CONCURRENCY if rendered else _FETCH_CONCURRENCY)
 
         async def one(url: str) -> FetchedPage | None:
             async with gate:
