@@ -299,9 +299,16 @@ def run(single: bool, quick: bool, smtp_port: int) -> dict[str, Any]:
             e.id: e.captured_at.timestamp()
             for e in s.execute(select(Evidence).where(Evidence.captured_at.is_not(None))).scalars()
         }
+        stored: dict[int, float] = {}
+        for ev in s.execute(
+            select(AuditEvent).where(AuditEvent.action == "evidence.captured")
+        ).scalars():
+            if ev.object_id is not None:
+                stored.setdefault(int(ev.object_id), ev.at.timestamp())
     lat: list[float] = []
-    # Where the time goes: publish -> detected -> page captured -> draft (first detection each).
-    phases: dict[str, list[float]] = {"detect": [], "capture": [], "draft": []}
+    # Where the time goes (first detection of each post): publish -> detected -> the page's
+    # capture begins -> its capture is stored -> the draft lists it.
+    phases: dict[str, list[float]] = {"detect": [], "capture": [], "stored": [], "draft": []}
     found_pages = {d.page_url for d in dets.values()}
     for url, post in positives.items():
         times = [drafted[d.id] for d in dets.values() if d.page_url == url and d.id in drafted]
@@ -314,10 +321,12 @@ def run(single: bool, quick: bool, smtp_port: int) -> dict[str, Any]:
             seen = d.first_seen_at.timestamp()
             phases["detect"].append(seen - post.published)
             cap = captured.get(d.evidence_id) if d.evidence_id else None
-            if cap is not None:
+            done = stored.get(d.evidence_id) if d.evidence_id else None
+            if cap is not None and done is not None:
                 phases["capture"].append(cap - seen)
+                phases["stored"].append(done - cap)
                 if d.id in drafted:
-                    phases["draft"].append(drafted[d.id] - cap)
+                    phases["draft"].append(drafted[d.id] - done)
     removal_lat = []
     for url, at in removed_at.items():
         rem = [
@@ -386,8 +395,9 @@ def main() -> int:
             (f"  of which {label}, p50", _fmt(lanes["phases"][k]), _fmt(single["phases"][k]))
             for k, label in (
                 ("detect", "publish → detected"),
-                ("capture", "detected → page captured"),
-                ("draft", "captured → drafted"),
+                ("capture", "detected → capture begins"),
+                ("stored", "capture begins → capture stored"),
+                ("draft", "capture stored → drafted"),
             )
         ),
         (
