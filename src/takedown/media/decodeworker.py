@@ -393,6 +393,8 @@ def _picture(
     ctx = stream.codec_context
     skipping = "DEFAULT"
     done = False
+    # Once every planned sample is hashed, no later frame will be: the picture stops there.
+    waiting = set(plan) if plan is not None else None
     for packet in itertools.chain(stored, demux):
         if packet.stream is not stream:
             other(packet)
@@ -424,6 +426,9 @@ def _picture(
             last = t
             pixels = _rgb(frame, size)
             times.append(t - first)
+            if waiting is not None:
+                waiting.discard(frame.pts)
+                done = not waiting
             if bars is not None and bars.possible:
                 bars.add(pixels)
             if bars is not None and bars.possible and kept_bytes < KEEP_BYTES:
