@@ -39,6 +39,8 @@ BAR_SIDE = 320
 # Frames kept while a letterbox is still possible (hashed once the bars are known); past this,
 # frames are hashed whole and a letterboxed video is decoded a second time, cropped.
 KEEP_BYTES = 256 * 1048576
+# Sound packets waiting for the sound thread at most (each ~20-90 ms of sound).
+SOUND_QUEUE = 4096
 
 Frame = npt.NDArray[np.uint8]
 
@@ -288,14 +290,16 @@ class _SoundThread:
     """A :class:`_Sound` fed from a thread of its own, so the sound decodes beside the picture.
 
     PyAV's decoders and filters and libchromaprint release the GIL: the sound costs no wall
-    time while a second core is free. Packets cross over a bounded queue (the demuxer waits
-    when the sound falls 256 packets behind); :meth:`finish` ends the thread and returns the
-    print. The thread drains its queue whatever happens, so the demuxer never blocks on it.
+    time while a second core is free. Packets cross over a queue; the demuxer reads ahead of
+    the picture, so a short queue would hold the picture back behind the sound, and its bound
+    (SOUND_QUEUE packets, a minute or more of sound) only caps memory. :meth:`finish` ends
+    the thread and returns the print; the thread drains its queue whatever happens, so the
+    demuxer never waits on it for long.
     """
 
     def __init__(self, sound: _Sound) -> None:
         self.sound = sound
-        self._queue: queue.Queue[Any] = queue.Queue(maxsize=256)
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=SOUND_QUEUE)
         self._thread = threading.Thread(target=self._run, name="sound", daemon=True)
         self._thread.start()
         self._ended = False
