@@ -6,11 +6,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
 
-from takedown.media import workers
+from takedown.media import chromaprint, decodeworker, workers
 from takedown.media.audio import fingerprint_file, fpcalc_available
 from takedown.media.errors import MediaError
 from takedown.media.video import VideoLimits, hash_video, hash_video_file, probe
@@ -101,3 +102,43 @@ def test_letterbox_is_found_on_the_decoded_frames(tmp_path: Path, clip: Path) ->
     near = [hamming_hex(a.hex, b.hex) for a, b in zip(plain, cropped, strict=True)]
     far = [hamming_hex(a.hex, b.hex) for a, b in zip(plain, uncropped, strict=True)]
     assert max(near) <= 31 < min(far)
+
+
+def _sound_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "sound" and t.is_alive()]
+
+
+@pytest.mark.skipif(not chromaprint.available(), reason="libchromaprint not installed")
+def test_the_sound_thread_ends_with_its_file(
+    sound_clip: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    request = {
+        **{"path": str(sound_clip), "step": 1.0, "cap": 600.0, "max_frames": 600},
+        **{"max_side": 1280, "letterbox": True, "audio": True},
+    }
+    reply = decodeworker.hash_file(request)
+    assert reply["audio"] and len(reply["frames"]) == 8 and not _sound_threads()
+
+    def broken(*_args: object) -> list[list[object]]:
+        raise decodeworker.WorkerError("the picture failed")
+
+    monkeypatch.setattr(decodeworker, "_picture", broken)
+    with pytest.raises(decodeworker.WorkerError, match="picture failed"):
+        decodeworker.hash_file(request)
+    assert not _sound_threads()  # a failed picture does not leave the sound thread waiting
+
+
+@pytest.mark.skipif(not chromaprint.available(), reason="libchromaprint not installed")
+def test_a_sound_that_breaks_its_thread_is_recorded_and_the_thread_ends() -> None:
+    class Broken:
+        stream = None
+
+        def decode(self) -> list[object]:
+            raise RuntimeError("zorblat decoder fault")
+
+    sound = decodeworker._SoundThread(decodeworker._Sound(10.0))
+    for _ in range(3):
+        sound.packet(Broken())
+    assert sound.finish() is None
+    assert sound.sound.error is not None and "zorblat decoder fault" in sound.sound.error
+    assert not _sound_threads()

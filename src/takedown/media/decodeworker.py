@@ -15,9 +15,11 @@ from __future__ import annotations
 
 import itertools
 import json
+import queue
 import signal
 import sys
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -37,6 +39,9 @@ BAR_SIDE = 320
 # Frames kept while a letterbox is still possible (hashed once the bars are known); past this,
 # frames are hashed whole and a letterboxed video is decoded a second time, cropped.
 KEEP_BYTES = 256 * 1048576
+# Sound packets waiting for the sound thread at most (each ~20-90 ms of sound).
+SOUND_QUEUE = 4096
+SOUND_BATCH = 32
 
 Frame = npt.NDArray[np.uint8]
 
@@ -115,8 +120,9 @@ def _plan(pts: list[int], tb: Any, step: float, cap: float) -> set[int]:
     """The pts of the frames to sample (the first at or after each ``step``), from packets."""
     chosen: set[int] = set()
     first = last = None
+    num, den = tb.numerator, tb.denominator
     for p in sorted(pts):
-        t = float(p * tb)
+        t = float(p) * num / den  # as PyAV's frame.time computes it (a Fraction costs ~20x)
         first = t if first is None else first
         if t - first >= cap:
             break
@@ -127,31 +133,36 @@ def _plan(pts: list[int], tb: Any, step: float, cap: float) -> set[int]:
 
 
 def _read_ahead(
-    demux: Iterator[Any], stream: Any, step: float, cap: float
+    demux: Iterator[Any], stream: Any, step: float, cap: float, other: Callable[[Any], None]
 ) -> tuple[list[Any], set[int] | None]:
-    """Packets demuxed up to ``cap`` (and a margin), and the plan of frames to decode.
+    """Video packets demuxed up to ``cap`` (and a margin), and the plan of frames to decode.
 
     Demuxing is cheap, and knowing which frames will be sampled lets the decoder skip every
     other frame that no later frame refers to. Without timestamps, or past KEEP_BYTES of
-    packets, there is no plan: every frame is decoded.
+    packets, there is no plan: every frame is decoded. Packets of other streams (the sound)
+    go to ``other`` as they come, so the sound is decoded while the picture is read ahead.
     """
     stored: list[Any] = []
     pts: list[int] = []
     size, first = 0, None
     tb = stream.time_base
     plannable = step > 0 and tb is not None
+    num, den = (tb.numerator, tb.denominator) if tb is not None else (0, 1)
     for packet in demux:
+        if packet.stream is not stream:
+            other(packet)
+            continue
         stored.append(packet)
         size += packet.size
         if size > KEEP_BYTES:
             return stored, None
-        if packet.stream is not stream or packet.size == 0:
+        if packet.size == 0:
             continue
         if packet.pts is None:
             plannable = False
             continue
         pts.append(int(packet.pts))
-        t = float(packet.pts * tb) if tb is not None else 0.0
+        t = float(packet.pts) * num / den
         first = t if first is None else min(first, t)
         if t - first > cap + 10.0:  # past the cap by more than any frame reordering
             break
@@ -204,7 +215,7 @@ class _Sound:
         self._graph: Any = None
         self._pts = 0
         self.error: str | None = None
-        self._planes: list[list[bytes]] = []
+        self._planes: list[list[memoryview]] = []
         self._count = 0
         self._kind: tuple[str, str, int] | None = None
         self._dtype: Any = None
@@ -230,7 +241,7 @@ class _Sound:
                 if not self._planar:
                     width *= frame.layout.nb_channels
                 for chunks, plane in zip(self._planes, frame.planes, strict=True):
-                    chunks.append(bytes(plane)[:width])
+                    chunks.append(memoryview(plane)[:width])  # joined at the flush: one copy
                 self._count += 1
                 if self._count >= 64:
                     self._flush()
@@ -276,6 +287,60 @@ class _Sound:
             return None
 
 
+class _SoundThread:
+    """A :class:`_Sound` fed from a thread of its own, so the sound decodes beside the picture.
+
+    PyAV's decoders and filters and libchromaprint release the GIL: the sound costs no wall
+    time while a second core is free. Packets cross over a queue; the demuxer reads ahead of
+    the picture, so a short queue would hold the picture back behind the sound, and its bound
+    (SOUND_QUEUE packets, a minute or more of sound) only caps memory. :meth:`finish` ends
+    the thread and returns the print; the thread drains its queue whatever happens, so the
+    demuxer never waits on it for long.
+    """
+
+    def __init__(self, sound: _Sound) -> None:
+        self.sound = sound
+        self._queue: queue.Queue[list[Any] | None] = queue.Queue(SOUND_QUEUE // SOUND_BATCH)
+        self._batch: list[Any] = []
+        self._thread = threading.Thread(target=self._run, name="sound", daemon=True)
+        self._thread.start()
+        self._ended = False
+
+    @property
+    def wanted(self) -> bool:
+        return self.sound.wanted
+
+    def packet(self, packet: Any) -> None:
+        """Hand a packet on (in batches: a queue's locks cost more than a packet's decode)."""
+        if self.sound.wanted:
+            self._batch.append(packet)
+            if len(self._batch) >= SOUND_BATCH:
+                self._queue.put(self._batch)
+                self._batch = []
+
+    def _run(self) -> None:
+        while (batch := self._queue.get()) is not None:
+            for packet in batch:
+                try:
+                    self.sound.packet(packet)
+                except Exception as exc:  # recorded on the item; the picture goes on
+                    self.sound.error = f"sound track unreadable: {exc!r}"
+                    self.sound.printer = None
+
+    def end(self) -> None:
+        if not self._ended:
+            self._ended = True
+            if self._batch:
+                self._queue.put(self._batch)
+                self._batch = []
+            self._queue.put(None)
+            self._thread.join()
+
+    def finish(self) -> list[int] | None:
+        self.end()
+        return self.sound.finish()
+
+
 def _rgb(frame: Any, size: tuple[int, int] | None) -> Frame:
     if size is None:
         return frame.to_ndarray(format="rgb24", interpolation="AREA")  # type: ignore[no-any-return]
@@ -286,9 +351,8 @@ def _rgb(frame: Any, size: tuple[int, int] | None) -> Frame:
 
 def hash_file(request: dict[str, Any]) -> dict[str, Any]:
     """Frame hashes, stream info and sound print of one file (see the module docstring)."""
-    path, step, cap = str(request["path"]), float(request["step"]), float(request["cap"])
-    max_frames, max_side = int(request["max_frames"]), int(request["max_side"])
-    want_bars, want_audio = bool(request["letterbox"]), bool(request["audio"])
+    path, cap = str(request["path"]), float(request["cap"])
+    max_side = int(request["max_side"])
     try:
         container = av.open(path)
     except (av.FFmpegError, OSError, ValueError) as exc:
@@ -302,70 +366,97 @@ def hash_file(request: dict[str, Any]) -> dict[str, Any]:
             size = (max(2, round(w * scale)), max(2, round(h * scale)))
         stream.thread_type = "NONE"
         sound, audio_error = None, None
-        if want_audio and container.streams.audio:
+        if bool(request["audio"]) and container.streams.audio:
             try:
-                sound = _Sound(cap)
+                sound = _SoundThread(_Sound(cap))
             except ChromaprintError as exc:
                 audio_error = str(exc)
-        streams = [stream] + ([container.streams.audio[0]] if sound is not None else [])
-        demux = container.demux(*streams)
-        stored, plan = _read_ahead(demux, stream, step, cap) if step > 0 else ([], None)
-        bars = _Bars() if want_bars else None
-        hashed: list[tuple[str, int] | None] = []
-        kept: list[Frame] = []
-        kept_bytes = 0
-        times: list[float] = []
-        first = last = None
-        ctx = stream.codec_context
-        skipping = "DEFAULT"
-        done = False
-        for packet in itertools.chain(stored, demux):
-            if packet.stream is not stream:
-                if sound is not None:
-                    sound.packet(packet)
-                if done and (sound is None or not sound.wanted):
-                    break
+        try:
+            frames = _picture(container, stream, sound, request, size)
+            values = sound.finish() if sound is not None else None
+        finally:
+            if sound is not None:
+                sound.end()
+        if sound is not None and sound.sound.error:
+            audio_error = sound.sound.error
+    return {"info": info, "frames": frames, "audio": values, "audio_error": audio_error}
+
+
+def _picture(
+    container: Any,
+    stream: Any,
+    sound: _SoundThread | None,
+    request: dict[str, Any],
+    size: tuple[int, int] | None,
+) -> list[list[Any]]:
+    """The one demux pass of :func:`hash_file`: frames hashed here, sound packets handed on.
+
+    Returns ``[hex, quality, time]`` per sampled frame. The sound thread may still be busy.
+    """
+    step, cap = float(request["step"]), float(request["cap"])
+    max_frames = int(request["max_frames"])
+    streams = [stream] + ([container.streams.audio[0]] if sound is not None else [])
+    demux = container.demux(*streams)
+    other = sound.packet if sound is not None else _ignore
+    stored, plan = _read_ahead(demux, stream, step, cap, other) if step > 0 else ([], None)
+    bars = _Bars() if bool(request["letterbox"]) else None
+    hashed: list[tuple[str, int] | None] = []
+    kept: list[Frame] = []
+    kept_bytes = 0
+    times: list[float] = []
+    first = last = None
+    ctx = stream.codec_context
+    skipping = "DEFAULT"
+    done = False
+    # Once every planned sample is hashed, no later frame will be: the picture stops there.
+    waiting = set(plan) if plan is not None else None
+    for packet in itertools.chain(stored, demux):
+        if packet.stream is not stream:
+            other(packet)
+            if done and (sound is None or not sound.wanted):
+                break
+            continue
+        if done:
+            if sound is None or not sound.wanted:
+                break
+            continue
+        if plan is not None and packet.pts is not None:
+            skip = "DEFAULT" if int(packet.pts) in plan else "NONREF"
+            if skip != skipping:
+                ctx.skip_frame = skipping = skip
+        try:
+            frames = packet.decode()
+        except av.FFmpegError:
+            continue  # a damaged packet: ffmpeg conceals and goes on, so do we
+        for frame in frames:
+            t = frame.time
+            if t is None:
                 continue
-            if done:
-                if sound is None or not sound.wanted:
-                    break
+            first = t if first is None else first
+            if t - first >= cap or len(times) >= max_frames:
+                done = True
+                break
+            if step > 0 and last is not None and t - last < step * 0.999:
                 continue
-            if plan is not None and packet.pts is not None:
-                skip = "DEFAULT" if int(packet.pts) in plan else "NONREF"
-                if skip != skipping:
-                    ctx.skip_frame = skipping = skip
-            try:
-                frames = packet.decode()
-            except av.FFmpegError:
-                continue  # a damaged packet: ffmpeg conceals and goes on, so do we
-            for frame in frames:
-                t = frame.time
-                if t is None:
-                    continue
-                first = t if first is None else first
-                if t - first >= cap or len(times) >= max_frames:
-                    done = True
-                    break
-                if step > 0 and last is not None and t - last < step * 0.999:
-                    continue
-                last = t
-                pixels = _rgb(frame, size)
-                times.append(t - first)
-                if bars is not None and bars.possible:
-                    bars.add(pixels)
-                if bars is not None and bars.possible and kept_bytes < KEEP_BYTES:
-                    kept.append(pixels)
-                    kept_bytes += pixels.nbytes
-                    hashed.append(None)
-                    continue
-                if kept:  # no bars after all (or too much to keep): hash what waited
-                    hashed = _fill(hashed, kept)
-                    kept, kept_bytes = [], 0
-                hashed.append(_pdq(pixels))
-        values = sound.finish() if sound is not None else None
-        if sound is not None and sound.error:
-            audio_error = sound.error
-        del stored
+            last = t
+            pixels = _rgb(frame, size)
+            times.append(t - first)
+            if waiting is not None:
+                waiting.discard(frame.pts)
+                done = not waiting
+            if bars is not None and bars.possible:
+                bars.add(pixels)
+            if bars is not None and bars.possible and kept_bytes < KEEP_BYTES:
+                kept.append(pixels)
+                kept_bytes += pixels.nbytes
+                hashed.append(None)
+                continue
+            if kept:  # no bars after all (or too much to keep): hash what waited
+                hashed = _fill(hashed, kept)
+                kept, kept_bytes = [], 0
+            hashed.append(_pdq(pixels))
+    del stored
+    w, h = stream.codec_context.width, stream.codec_context.height
     box = bars.box(*(size or (w, h))) if bars is not None else None
     if box is not None and hashed and all(v is None for v in hashed):
         hashed = [_pdq(_crop(p, box)) for p in kept]
@@ -373,12 +464,15 @@ def hash_file(request: dict[str, Any]) -> dict[str, Any]:
         hashed = _cropped_again(request, plan, size, box, len(times))
     elif kept:
         hashed = _fill(hashed, kept)
-    frames_out = [
+    return [
         [v[0], v[1], round(max(0.0, t), 3)]
         for v, t in zip(hashed, times, strict=False)
         if v is not None
     ]
-    return {"info": info, "frames": frames_out, "audio": values, "audio_error": audio_error}
+
+
+def _ignore(packet: Any) -> None:
+    """No sound wanted: its packets are not demuxed, this is never called with one."""
 
 
 def _fill(hashed: list[tuple[str, int] | None], kept: list[Frame]) -> list[tuple[str, int] | None]:
