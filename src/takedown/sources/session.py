@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -74,6 +75,20 @@ def looks_like_page(url: str) -> bool:
     """Not a media file or an obvious download: worth fetching as HTML."""
     path = urlsplit(url).path.lower()
     return media_kind_from_url(url) is None and not path.endswith(_NOT_PAGES)
+
+
+_NUMBER = re.compile(r"\d+")
+
+
+def newest_first(links: list[tuple[str, int]]) -> list[tuple[str, int]]:
+    """Links in the order to fetch them when a poll may not reach them all: the newest post
+    first, judged by the numbers in its address (post ids and dates grow), then as listed."""
+
+    def numbers(item: tuple[str, int]) -> tuple[int, ...]:
+        parts = urlsplit(item[0])
+        return tuple(int(n[:18]) for n in _NUMBER.findall(f"{parts.path}?{parts.query}"))
+
+    return sorted(links, key=numbers, reverse=True)  # stable: equal keys stay as listed
 
 
 class PollSession:
@@ -258,7 +273,7 @@ class PollSession:
         visited: set[str] = set(skip)
         while level and not self.out_of_budget:
             batch: list[tuple[str, int]] = []
-            for url, depth in level:
+            for url, depth in newest_first(level):
                 if url not in visited and self.usable(url):
                     visited.add(url)
                     batch.append((url, depth))
