@@ -204,3 +204,32 @@ def test_index_finds_what_the_full_scan_finds(tmp_path: Path) -> None:
         late.state, late.hashes = "done", image(_flip(photo, 3, rng))
     assert ids(search_index(db, index, 3, 1, ref)) == near | {len(rows)}
     assert index.media == len(rows)
+
+
+def test_the_hash_lane_builds_the_stored_media_index_at_start(tmp_path: Path) -> None:
+    """The stored-media index is built when the workers start, not by the first new reference
+    (at a million media that takes a minute, which the reference would otherwise wait)."""
+    from takedown.matching.hashes import MediaHashes, PdqVariant
+    from takedown.pipeline.stages.retro import RetroStage
+    from takedown.store.tables import Media
+
+    rng = np.random.default_rng(11)
+    rt = Runtime(Settings(home=tmp_path))
+    try:
+        with rt.db.session() as s:
+            for k in range(300):
+                hashes = MediaHashes("image", pdq=(PdqVariant(_hex(rng), 90),)).to_dict()
+                s.add(Media(url_hash=f"{k:064x}", url=f"http://x/{k}", state="done", hashes=hashes))
+        stage = rt.stages["retro"]
+        assert isinstance(stage, RetroStage) and stage.index.media == 0
+        workers = Workers(rt, ("hash",))
+        workers.start()
+        try:
+            deadline = time.monotonic() + 20
+            while stage.index.media < 300 and time.monotonic() < deadline:
+                time.sleep(0.1)
+        finally:
+            workers.stop()
+        assert stage.index.media == 300 and stage.index.codes == 300
+    finally:
+        rt.close()

@@ -23,7 +23,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, runtime_checkable
 
 from sqlalchemy import ColumnElement
 
@@ -140,6 +140,14 @@ class Stage(Protocol):
     def concurrency(cls, settings: Settings) -> int: ...
 
     def run(self, item_id: int) -> None: ...
+
+
+@runtime_checkable
+class Warms(Protocol):
+    """A stage with work to do before its first item (an index to build): the workers of its
+    lane call ``warm`` once at start, in the background, so the first item does not wait."""
+
+    def warm(self) -> None: ...
 
 
 class Job(Protocol):

@@ -11,7 +11,7 @@ import faiss
 from huey import Huey
 from huey.consumer import Consumer, Worker
 
-from takedown.pipeline.graph import LANES
+from takedown.pipeline.graph import LANES, Warms
 from takedown.pipeline.runtime import Runtime
 from takedown.pipeline.scheduler import Scheduler
 
@@ -106,6 +106,12 @@ class Workers:
         self.rt.log_graph()
         for consumer in self.consumers.values():
             consumer.start()
+        for st in self.rt.graph.in_lanes(self.lanes):
+            stage = self.rt.stages[st.name]
+            if isinstance(stage, Warms):
+                threading.Thread(
+                    target=_warm, args=(st.name, stage), name=f"warm-{st.name}", daemon=True
+                ).start()
         self.scheduler.start()
         self.rt.workers_running = True
         log.info(
@@ -118,6 +124,13 @@ class Workers:
         self.scheduler.stop()
         for consumer in self.consumers.values():
             consumer.stop(graceful=True)
+
+
+def _warm(name: str, stage: Warms) -> None:
+    try:
+        stage.warm()
+    except Exception:  # the stage does the work on its first item instead
+        log.exception("warming stage %s failed", name)
 
 
 def wait_for_signal() -> None:
