@@ -30,7 +30,10 @@ class VerifyLimits:
     query_keypoints: int = 2000
     reference_side: int = 800
     query_side: int = 1200
-    max_candidates: int = 5
+    # References checked geometrically, by most votes: a screenshot's or a collage's other
+    # content (page text, bars, the other cells) draws votes too, and the picture's reference
+    # can rank below several of those.
+    max_candidates: int = 12
     ratio: float = 0.8  # Lowe's ratio test on Hamming distances
     max_descriptor_distance: int = 64
     # Acceptance: geometrically consistent matches (RANSAC inliers), how many cells of an
@@ -119,25 +122,72 @@ def _spread(points: list[Any], keep: int, width: int, height: int) -> list[Any]:
     return out
 
 
+def _cell_of(point: Any, width: int, height: int) -> int:
+    gx = min(_GRID - 1, int(point.pt[0] * _GRID / max(1, width)))
+    gy = min(_GRID - 1, int(point.pt[1] * _GRID / max(1, height)))
+    return gy * _GRID + gx
+
+
+def _sparse_cells(points: list[Any], quota: int, width: int, height: int) -> list[int]:
+    counts = Counter(_cell_of(p, width, height) for p in points)
+    return [c for c in range(_GRID * _GRID) if counts[c] < quota]
+
+
+def _cell_mask(cells: list[int], width: int, height: int) -> npt.NDArray[np.uint8]:
+    mask = np.zeros((height, width), dtype=np.uint8)
+    for cell in cells:
+        gy, gx = divmod(cell, _GRID)
+        x0, x1 = gx * width // _GRID, (gx + 1) * width // _GRID
+        y0, y1 = gy * height // _GRID, (gy + 1) * height // _GRID
+        mask[y0:y1, x0:x1] = 255
+    return mask
+
+
+def _replace_sparse(
+    points: list[Any], found: list[Any], sparse: set[int], width: int, height: int
+) -> list[Any]:
+    """In each sparse cell, the lower threshold's corners (a superset, scored alike) replace
+    the higher threshold's when they are more."""
+    new = Counter(_cell_of(p, width, height) for p in found)
+    old = Counter(_cell_of(p, width, height) for p in points)
+    out = [p for p in points if _cell_of(p, width, height) not in sparse]
+    for p in points:
+        cell = _cell_of(p, width, height)
+        if cell in sparse and new[cell] < old[cell]:
+            out.append(p)
+    out += [p for p in found if new[_cell_of(p, width, height)] >= old[_cell_of(p, width, height)]]
+    return out
+
+
 def extract_features(
     image: Image.Image, keypoints: int, max_side: int, min_keypoints: int = 150
 ) -> LocalFeatures | None:
     """ORB features of an image, or ``None`` when it has too little texture to describe.
 
     A smooth picture gives few corners at ORB's usual FAST threshold; detection is repeated at
-    lower thresholds until ``min_keypoints`` (or the most found) are there. Keypoints are
-    over-detected and then spread over the picture (:func:`_spread`).
+    lower thresholds until ``min_keypoints`` (or the most found) are there. The same holds per
+    cell of the 8 x 8 grid: where a cell has under its share of the keypoints, detection is
+    repeated at the lower thresholds inside the sparse cells only, so a caption, a logo or a
+    watermark's hard-edged text cannot stand in for the picture's own fainter corners (which
+    the reference, without the text, was described by). Keypoints are over-detected and then
+    spread over the picture (:func:`_spread`).
     """
     gray = _gray(image, max_side)
     height, width = gray.shape
+    quota = max(2, keypoints // (2 * _GRID * _GRID))
     points: list[Any] = []
-    for threshold in _FAST_THRESHOLDS:
+    for number, threshold in enumerate(_FAST_THRESHOLDS):
         orb = cv2.ORB.create(nfeatures=_OVERSAMPLE * keypoints, fastThreshold=threshold)
-        found = list(orb.detect(gray, None))
-        if len(found) > len(points):
-            points = found
-        if len(points) >= min(min_keypoints, keypoints):
-            break
+        if number == 0:
+            points = list(orb.detect(gray, None))
+        else:
+            sparse = _sparse_cells(points, quota, width, height)
+            if not sparse and len(points) >= min(min_keypoints, keypoints):
+                break
+            if len(points) < min(min_keypoints, keypoints):
+                sparse = list(range(_GRID * _GRID))  # too few overall: the whole picture
+            found = list(orb.detect(gray, _cell_mask(sparse, width, height)))
+            points = _replace_sparse(points, found, set(sparse), width, height)
     points = _spread(points, keypoints, width, height)
     if len(points) < 8:
         return None
