@@ -30,6 +30,9 @@ class VerifyLimits:
     query_keypoints: int = 2000
     reference_side: int = 800
     query_side: int = 1200
+    # Smaller queries (thumbnails, downscaled re-uploads) are enlarged to this side before
+    # detection, so ORB's border and patch size do not eat the picture.
+    query_min_side: int = 512
     # References checked geometrically, by most votes: a screenshot's or a collage's other
     # content (page text, bars, the other cells) draws votes too, and the picture's reference
     # can rank below several of those.
@@ -87,8 +90,12 @@ class Verified:
         return min(1.0, self.evidence / 60.0)
 
 
-def _gray(image: Image.Image, max_side: int) -> npt.NDArray[np.uint8]:
-    if max(image.size) > max_side:
+def _gray(image: Image.Image, max_side: int, min_side: int = 0) -> npt.NDArray[np.uint8]:
+    if max(image.size) < min_side:
+        scale = min_side / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.BICUBIC)
+    elif max(image.size) > max_side:
         scale = max_side / max(image.size)
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, Image.Resampling.BILINEAR)
@@ -122,20 +129,19 @@ def _spread(points: list[Any], keep: int, width: int, height: int) -> list[Any]:
     return out
 
 
-def _cell_of(point: Any, width: int, height: int) -> int:
-    gx = min(_GRID - 1, int(point.pt[0] * _GRID / max(1, width)))
-    gy = min(_GRID - 1, int(point.pt[1] * _GRID / max(1, height)))
+def _cells(points: list[Any], width: int, height: int) -> npt.NDArray[np.int64]:
+    """The 8 x 8 grid cell of each keypoint."""
+    if not points:
+        return np.zeros(0, dtype=np.int64)
+    xy = np.array([p.pt for p in points], dtype=np.float64)
+    gx = np.clip((xy[:, 0] * _GRID / max(1, width)).astype(np.int64), 0, _GRID - 1)
+    gy = np.clip((xy[:, 1] * _GRID / max(1, height)).astype(np.int64), 0, _GRID - 1)
     return gy * _GRID + gx
 
 
-def _sparse_cells(points: list[Any], quota: int, width: int, height: int) -> list[int]:
-    counts = Counter(_cell_of(p, width, height) for p in points)
-    return [c for c in range(_GRID * _GRID) if counts[c] < quota]
-
-
-def _cell_mask(cells: list[int], width: int, height: int) -> npt.NDArray[np.uint8]:
+def _cell_mask(cells: npt.NDArray[np.int64], width: int, height: int) -> npt.NDArray[np.uint8]:
     mask = np.zeros((height, width), dtype=np.uint8)
-    for cell in cells:
+    for cell in cells.tolist():
         gy, gx = divmod(cell, _GRID)
         x0, x1 = gx * width // _GRID, (gx + 1) * width // _GRID
         y0, y1 = gy * height // _GRID, (gy + 1) * height // _GRID
@@ -144,23 +150,26 @@ def _cell_mask(cells: list[int], width: int, height: int) -> npt.NDArray[np.uint
 
 
 def _replace_sparse(
-    points: list[Any], found: list[Any], sparse: set[int], width: int, height: int
+    points: list[Any], found: list[Any], sparse: npt.NDArray[np.int64], width: int, height: int
 ) -> list[Any]:
     """In each sparse cell, the lower threshold's corners (a superset, scored alike) replace
     the higher threshold's when they are more."""
-    new = Counter(_cell_of(p, width, height) for p in found)
-    old = Counter(_cell_of(p, width, height) for p in points)
-    out = [p for p in points if _cell_of(p, width, height) not in sparse]
-    for p in points:
-        cell = _cell_of(p, width, height)
-        if cell in sparse and new[cell] < old[cell]:
-            out.append(p)
-    out += [p for p in found if new[_cell_of(p, width, height)] >= old[_cell_of(p, width, height)]]
-    return out
+    old_cells, new_cells = _cells(points, width, height), _cells(found, width, height)
+    old = np.bincount(old_cells, minlength=_GRID * _GRID)
+    new = np.bincount(new_cells, minlength=_GRID * _GRID)
+    replaced = np.zeros(_GRID * _GRID, dtype=bool)
+    replaced[sparse] = new[sparse] >= old[sparse]
+    keep_old = np.flatnonzero(~replaced[old_cells]).tolist()
+    take_new = np.flatnonzero(replaced[new_cells]).tolist()
+    return [points[i] for i in keep_old] + [found[i] for i in take_new]
 
 
 def extract_features(
-    image: Image.Image, keypoints: int, max_side: int, min_keypoints: int = 150
+    image: Image.Image,
+    keypoints: int,
+    max_side: int,
+    min_keypoints: int = 150,
+    min_side: int = 0,
 ) -> LocalFeatures | None:
     """ORB features of an image, or ``None`` when it has too little texture to describe.
 
@@ -170,9 +179,11 @@ def extract_features(
     repeated at the lower thresholds inside the sparse cells only, so a caption, a logo or a
     watermark's hard-edged text cannot stand in for the picture's own fainter corners (which
     the reference, without the text, was described by). Keypoints are over-detected and then
-    spread over the picture (:func:`_spread`).
+    spread over the picture (:func:`_spread`). An image smaller than ``min_side`` (a
+    thumbnail) is first enlarged to it: ORB leaves a 31-pixel border and reads 31-pixel
+    patches, which on a thumbnail would miss most of the picture.
     """
-    gray = _gray(image, max_side)
+    gray = _gray(image, max_side, min_side)
     height, width = gray.shape
     quota = max(2, keypoints // (2 * _GRID * _GRID))
     points: list[Any] = []
@@ -180,14 +191,15 @@ def extract_features(
         orb = cv2.ORB.create(nfeatures=_OVERSAMPLE * keypoints, fastThreshold=threshold)
         if number == 0:
             points = list(orb.detect(gray, None))
-        else:
-            sparse = _sparse_cells(points, quota, width, height)
-            if not sparse and len(points) >= min(min_keypoints, keypoints):
-                break
-            if len(points) < min(min_keypoints, keypoints):
-                sparse = list(range(_GRID * _GRID))  # too few overall: the whole picture
-            found = list(orb.detect(gray, _cell_mask(sparse, width, height)))
-            points = _replace_sparse(points, found, set(sparse), width, height)
+            continue
+        counts = np.bincount(_cells(points, width, height), minlength=_GRID * _GRID)
+        sparse = np.flatnonzero(counts < quota)
+        if len(points) < min(min_keypoints, keypoints):
+            sparse = np.arange(_GRID * _GRID)  # too few overall: the whole picture
+        elif not sparse.size:
+            break
+        found = list(orb.detect(gray, _cell_mask(sparse, width, height)))
+        points = _replace_sparse(points, found, sparse, width, height)
     points = _spread(points, keypoints, width, height)
     if len(points) < 8:
         return None
@@ -371,8 +383,8 @@ def measure(
         and m[0].distance <= limits.max_descriptor_distance
         and m[0].distance < limits.ratio * m[1].distance
     ]
-    if len(good) < 4:
-        return None
+    if len(good) < max(4, limits.min_inliers):
+        return None  # too few to reach the inlier floor: no fit is worth its cost
     src = np.ascontiguousarray(features.points[[m.queryIdx for m in good]], dtype=np.float32)
     dst = np.ascontiguousarray(query.points[[m.trainIdx for m in good]], dtype=np.float32)
     inliers = _fit(src, dst, limits.reprojection_pixels, (features.width, features.height))
