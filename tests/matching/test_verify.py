@@ -7,7 +7,7 @@ import time
 import cv2
 import numpy as np
 import pytest
-from PIL import Image, ImageFilter
+from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 from takedown.matching.hashes import LocalFeatures
 from takedown.matching.verify import (
@@ -129,3 +129,51 @@ def test_smooth_pictures_still_get_keypoints(samples: dict[str, Image.Image]) ->
     index.add(1, found)
     detail = soft.crop((40, 30, soft.width - 60, soft.height - 40))
     assert [v.reference_id for v in index.verify(features(jpeg(detail, 85), query=True))] == [1]
+
+
+def _with_caption(image: Image.Image) -> Image.Image:
+    """Hard-edged white text over the lower half, as a watermark or a caption puts it."""
+    out = image.copy()
+    draw = ImageDraw.Draw(out)
+    font = ImageFont.load_default(size=max(12, image.height // 8))
+    for row in range(3):
+        y = image.height // 2 + row * image.height // 7
+        draw.text((10, y), "zorblat.example", fill=(255, 255, 255), font=font)
+    return out
+
+
+def test_text_over_a_soft_picture_leaves_its_own_corners(samples: dict[str, Image.Image]) -> None:
+    """Text's strong corners would fill the keypoint budget at the usual threshold and leave the
+    soft upper half without any; the sparse cells are re-detected at lower thresholds, so the
+    query keeps the corners the reference (without the text) was described by."""
+    soft = samples["chelsea"].filter(ImageFilter.GaussianBlur(6))
+    captioned = _with_caption(soft)
+    query = features(captioned, query=True)
+    usual = cv2.ORB.create(nfeatures=6000, fastThreshold=12).detect(
+        np.asarray(captioned.convert("L"))
+    )
+    assert len(usual) >= LIMITS.min_keypoints  # the text alone passes the global count
+    upper_usual = sum(p.pt[1] < captioned.height / 2 for p in usual)
+    upper = int((query.points[:, 1] < query.height / 2).sum())
+    assert upper > 4 * max(1, upper_usual)
+    index = FeatureIndex(LIMITS)
+    index.add(1, features(soft))
+    found = index.verify(features(jpeg(captioned, 85), query=True))
+    assert [v.reference_id for v in found] == [1]
+
+
+def test_thumbnails_are_enlarged_before_detection(samples: dict[str, Image.Image]) -> None:
+    reference = samples["coffee"]
+    small = reference.resize((reference.width * 2 // 5, reference.height * 2 // 5))
+    plain = extract_features(small, LIMITS.query_keypoints, LIMITS.query_side)
+    enlarged = extract_features(
+        small, LIMITS.query_keypoints, LIMITS.query_side, min_side=LIMITS.query_min_side
+    )
+    assert plain is not None and enlarged is not None
+    assert max(enlarged.width, enlarged.height) == LIMITS.query_min_side
+    assert len(enlarged) > len(plain)
+    index = FeatureIndex(LIMITS)
+    index.add(1, features(reference))
+    found = index.verify(enlarged)
+    assert [v.reference_id for v in found] == [1]
+    assert found[0].inliers >= LIMITS.min_inliers

@@ -360,6 +360,7 @@ class Matcher:
             self.policy.verify.query_keypoints,
             self.policy.verify.query_side,
             self.policy.verify.min_keypoints,
+            self.policy.verify.query_min_side,
         )
         if query is None:
             return set()

@@ -30,7 +30,13 @@ class VerifyLimits:
     query_keypoints: int = 2000
     reference_side: int = 800
     query_side: int = 1200
-    max_candidates: int = 5
+    # Smaller queries (thumbnails, downscaled re-uploads) are enlarged to this side before
+    # detection, so ORB's border and patch size do not eat the picture.
+    query_min_side: int = 512
+    # References checked geometrically, by most votes: a screenshot's or a collage's other
+    # content (page text, bars, the other cells) draws votes too, and the picture's reference
+    # can rank below several of those.
+    max_candidates: int = 12
     ratio: float = 0.8  # Lowe's ratio test on Hamming distances
     max_descriptor_distance: int = 64
     # Acceptance: geometrically consistent matches (RANSAC inliers), how many cells of an
@@ -84,8 +90,12 @@ class Verified:
         return min(1.0, self.evidence / 60.0)
 
 
-def _gray(image: Image.Image, max_side: int) -> npt.NDArray[np.uint8]:
-    if max(image.size) > max_side:
+def _gray(image: Image.Image, max_side: int, min_side: int = 0) -> npt.NDArray[np.uint8]:
+    if max(image.size) < min_side:
+        scale = min_side / max(image.size)
+        size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
+        image = image.resize(size, Image.Resampling.BICUBIC)
+    elif max(image.size) > max_side:
         scale = max_side / max(image.size)
         size = (max(1, round(image.width * scale)), max(1, round(image.height * scale)))
         image = image.resize(size, Image.Resampling.BILINEAR)
@@ -119,25 +129,77 @@ def _spread(points: list[Any], keep: int, width: int, height: int) -> list[Any]:
     return out
 
 
+def _cells(points: list[Any], width: int, height: int) -> npt.NDArray[np.int64]:
+    """The 8 x 8 grid cell of each keypoint."""
+    if not points:
+        return np.zeros(0, dtype=np.int64)
+    xy = np.array([p.pt for p in points], dtype=np.float64)
+    gx = np.clip((xy[:, 0] * _GRID / max(1, width)).astype(np.int64), 0, _GRID - 1)
+    gy = np.clip((xy[:, 1] * _GRID / max(1, height)).astype(np.int64), 0, _GRID - 1)
+    return gy * _GRID + gx
+
+
+def _cell_mask(cells: npt.NDArray[np.int64], width: int, height: int) -> npt.NDArray[np.uint8]:
+    mask = np.zeros((height, width), dtype=np.uint8)
+    for cell in cells.tolist():
+        gy, gx = divmod(cell, _GRID)
+        x0, x1 = gx * width // _GRID, (gx + 1) * width // _GRID
+        y0, y1 = gy * height // _GRID, (gy + 1) * height // _GRID
+        mask[y0:y1, x0:x1] = 255
+    return mask
+
+
+def _replace_sparse(
+    points: list[Any], found: list[Any], sparse: npt.NDArray[np.int64], width: int, height: int
+) -> list[Any]:
+    """In each sparse cell, the lower threshold's corners (a superset, scored alike) replace
+    the higher threshold's when they are more."""
+    old_cells, new_cells = _cells(points, width, height), _cells(found, width, height)
+    old = np.bincount(old_cells, minlength=_GRID * _GRID)
+    new = np.bincount(new_cells, minlength=_GRID * _GRID)
+    replaced = np.zeros(_GRID * _GRID, dtype=bool)
+    replaced[sparse] = new[sparse] >= old[sparse]
+    keep_old = np.flatnonzero(~replaced[old_cells]).tolist()
+    take_new = np.flatnonzero(replaced[new_cells]).tolist()
+    return [points[i] for i in keep_old] + [found[i] for i in take_new]
+
+
 def extract_features(
-    image: Image.Image, keypoints: int, max_side: int, min_keypoints: int = 150
+    image: Image.Image,
+    keypoints: int,
+    max_side: int,
+    min_keypoints: int = 150,
+    min_side: int = 0,
 ) -> LocalFeatures | None:
     """ORB features of an image, or ``None`` when it has too little texture to describe.
 
     A smooth picture gives few corners at ORB's usual FAST threshold; detection is repeated at
-    lower thresholds until ``min_keypoints`` (or the most found) are there. Keypoints are
-    over-detected and then spread over the picture (:func:`_spread`).
+    lower thresholds until ``min_keypoints`` (or the most found) are there. The same holds per
+    cell of the 8 x 8 grid: where a cell has under its share of the keypoints, detection is
+    repeated at the lower thresholds inside the sparse cells only, so a caption, a logo or a
+    watermark's hard-edged text cannot stand in for the picture's own fainter corners (which
+    the reference, without the text, was described by). Keypoints are over-detected and then
+    spread over the picture (:func:`_spread`). An image smaller than ``min_side`` (a
+    thumbnail) is first enlarged to it: ORB leaves a 31-pixel border and reads 31-pixel
+    patches, which on a thumbnail would miss most of the picture.
     """
-    gray = _gray(image, max_side)
+    gray = _gray(image, max_side, min_side)
     height, width = gray.shape
+    quota = max(2, keypoints // (2 * _GRID * _GRID))
     points: list[Any] = []
-    for threshold in _FAST_THRESHOLDS:
+    for number, threshold in enumerate(_FAST_THRESHOLDS):
         orb = cv2.ORB.create(nfeatures=_OVERSAMPLE * keypoints, fastThreshold=threshold)
-        found = list(orb.detect(gray, None))
-        if len(found) > len(points):
-            points = found
-        if len(points) >= min(min_keypoints, keypoints):
+        if number == 0:
+            points = list(orb.detect(gray, None))
+            continue
+        counts = np.bincount(_cells(points, width, height), minlength=_GRID * _GRID)
+        sparse = np.flatnonzero(counts < quota)
+        if len(points) < min(min_keypoints, keypoints):
+            sparse = np.arange(_GRID * _GRID)  # too few overall: the whole picture
+        elif not sparse.size:
             break
+        found = list(orb.detect(gray, _cell_mask(sparse, width, height)))
+        points = _replace_sparse(points, found, sparse, width, height)
     points = _spread(points, keypoints, width, height)
     if len(points) < 8:
         return None
@@ -321,8 +383,8 @@ def measure(
         and m[0].distance <= limits.max_descriptor_distance
         and m[0].distance < limits.ratio * m[1].distance
     ]
-    if len(good) < 4:
-        return None
+    if len(good) < max(4, limits.min_inliers):
+        return None  # too few to reach the inlier floor: no fit is worth its cost
     src = np.ascontiguousarray(features.points[[m.queryIdx for m in good]], dtype=np.float32)
     dst = np.ascontiguousarray(query.points[[m.trainIdx for m in good]], dtype=np.float32)
     inliers = _fit(src, dst, limits.reprojection_pixels, (features.width, features.height))
