@@ -37,6 +37,7 @@ from takedown.store.tables import Case, Source
 log = logging.getLogger(__name__)
 MIN_POLL_GAP = timedelta(seconds=1)  # between the end of one poll and the start of the next
 POLL_TIMEOUT = 600.0
+PAGE_SHARE = 0.5  # of a source's interval, for fetching new pages
 # A source whose polls keep failing as a whole waits interval * 2**streak, at most this long.
 MAX_BACKOFF_SECONDS = 6 * 3600
 SECRETS = "secrets"
@@ -171,8 +172,9 @@ class PollStage:
                 renderer=renderer,
                 keywords=matcher,
                 page_budget=settings.poll_page_budget,
-                # A poll spends at most its interval on pages; the rest is for the next poll.
-                page_seconds=float(spec.interval_seconds),
+                # A poll begins pages for half its interval, leaving the other half to ingest
+                # them: what is left waits for the next poll, which then starts on time.
+                page_seconds=spec.interval_seconds * PAGE_SHARE,
                 secrets=loaded.secrets,
             )
             if not spec.steps:
