@@ -124,8 +124,8 @@ def test_guard_proxy_refuses_tunnels_and_remembers_why(loop: Loop, watched: Serv
 
 
 def test_background_captures_leave_a_page_for_urgent_work(loop: Loop) -> None:
-    """Keyword-only captures (background) hold at most all pages but one: a match's capture
-    starts at once behind a backlog of them."""
+    """Keyword-only captures (background) hold at most a quarter of a browser's capture pages
+    (at least one): a match's capture starts at once behind a backlog of them."""
     import time as _time
 
     from takedown.fetch.browser import CaptureLimits

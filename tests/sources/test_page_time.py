@@ -65,3 +65,36 @@ def test_a_wave_of_slow_posts_is_spread_over_polls_without_losing_one() -> None:
     # All at once would take 24 x 0.3 s / 4 per host = 1.8 s; each poll stopped starting pages
     # after 0.5 s, so the wave took several polls, each about 0.5 s plus the pages it began.
     assert len(took) > 1 and max(took) < 1.6, took
+
+
+def test_a_site_slower_than_the_time_for_pages_still_makes_progress() -> None:
+    """The listing alone outlasts the poll's time for pages: each poll still begins its first
+    few posts, so a slow site is crawled, only more slowly."""
+
+    def handler(request: object) -> Reply:
+        path = getattr(request, "path", "")
+        if path == "/board":
+            links = "".join(f'<li><a href="/p/{n}">post {n}</a></li>' for n in range(10))
+            body = f"<html><body><ul>{links}</ul></body></html>".encode()
+            return Reply(200, content_type="text/html", chunks=_slow(body))
+        if path.startswith("/p/"):
+            return Reply(200, f"<html><body><p>{path}</p></body></html>".encode(), "text/html")
+        return Reply(404, b"", "text/plain")
+
+    with ServerThread(handler) as web:
+        spec = SourceSpec(url=web.url("/board"), kind="page", max_depth=1)
+        limits = FetchLimits(connect_timeout=2, read_timeout=5, total_timeout=10, retries=0)
+
+        async def poll(state: SourceState) -> PollResult:
+            async with Fetcher(
+                guard=UrlGuard(allow=[web.origin]), user_agent="t", limits=limits
+            ) as fetcher:
+                ctx = PollContext(fetcher=fetcher, page_budget=500, page_seconds=0.1)
+                return await get_source("page").poll(spec, state, ctx)
+
+        state, per_poll = SourceState(), []
+        for _ in range(6):
+            result = asyncio.run(poll(state))
+            state = result.state
+            per_poll.append(len([p for p in result.pages if "/p/" in p.url]))
+    assert per_poll[0] >= 4 and sum(per_poll) == 10, per_poll

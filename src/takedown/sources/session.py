@@ -42,6 +42,8 @@ _FETCH_CONCURRENCY = 8
 # Pages rendered at once by one poll (the browser keeps two pages for rendered polls): a page is
 # begun only when a page of the browser is about to be free, so the poll's time for pages holds.
 _RENDER_CONCURRENCY = 2
+# Pages a poll begins whatever its time for pages: a site slower than that still makes progress.
+_MIN_PAGES = 4
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,7 @@ class PollSession:
         self.requests = 0
         self.budget = ctx.page_budget
         self.stop_at = time.monotonic() + ctx.page_seconds if ctx.page_seconds else None
+        self._begun = 0  # post pages begun (not index pages)
         self.out_of_budget = False
         self._incomplete = False
         self._index_urls: set[str] = set()
@@ -180,10 +183,12 @@ class PollSession:
     async def fetch_page(self, url: str, *, index: bool = False) -> FetchedPage | None:
         """One HTML page over HTTP or the renderer, counted against the page budget (and not
         begun once the poll's time for pages is up)."""
-        if self.budget <= 0 or (self.stop_at is not None and time.monotonic() >= self.stop_at):
+        if self.budget <= 0 or (not index and self._time_is_up()):
             self.out_of_budget = self._incomplete = True
             return None
         self.budget -= 1
+        if not index:
+            self._begun += 1
         if self.spec.render == "browser" and self.ctx.renderer is not None:
             return await self._render(url)
         response = await self.fetch_document(url, kind="page", index=index)
@@ -193,6 +198,12 @@ class PollSession:
             self.fail(url, f"not HTML ({response.media_type})", permanent=True)
             return None
         return FetchedPage(url, response.final_url, response.text(), response.status)
+
+    def _time_is_up(self) -> bool:
+        """The poll's time for pages is over, and it has begun its first few pages."""
+        if self.stop_at is None or self._begun < _MIN_PAGES:
+            return False
+        return time.monotonic() >= self.stop_at
 
     async def _render(self, url: str) -> FetchedPage | None:
         self.requests += 1
