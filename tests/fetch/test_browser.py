@@ -271,8 +271,8 @@ def test_a_capture_waits_for_what_scripts_fetch_after_load_but_not_forever(loop:
     assert took < limits.budget_seconds + 2, f"a request that never ends held it {took:.1f} s"
 
 
-def _descendants(root: int) -> list[tuple[str, int]]:
-    """(command name, nice value) of every process below ``root``."""
+def _descendants(root: int) -> dict[int, tuple[str, int]]:
+    """pid -> (command name, nice value) of every process below ``root``."""
     import os
 
     procs: dict[int, tuple[int, str, int]] = {}
@@ -287,35 +287,40 @@ def _descendants(root: int) -> list[tuple[str, int]]:
         name = text[text.index("(") + 1 : text.rindex(")")]
         fields = text[text.rindex(")") + 2 :].split()
         procs[int(entry)] = (int(fields[1]), name, int(fields[16]))
-    below = []
+    below: dict[int, tuple[str, int]] = {}
     for pid, (_parent, name, nice) in procs.items():
         up, hops = pid, 0
         while up in procs and up != root and hops < 50:
             up, hops = procs[up][0], hops + 1
         if up == root and pid != root:
-            below.append((name, nice))
+            below[pid] = (name, nice)
     return below
+
+
+def _chromium_nice(pids: set[int], seen: dict[int, tuple[str, int]]) -> set[int]:
+    return {nice for pid, (name, nice) in seen.items() if pid in pids and "chrom" in name}
 
 
 def test_a_niced_browser_runs_every_chromium_process_at_the_lower_priority(
     loop: Loop, site: ServerThread
 ) -> None:
     """The browser of keyword-only captures: Chromium and every process it forks (renderers
-    included) run at the configured nice value; the shared browser's at the worker's own."""
+    included) run at the configured nice value; a plain browser's at the worker's own."""
     import os
 
     own = os.nice(0)
+    already = set(_descendants(os.getpid()))  # other tests' browsers, still open
     niced = Browser(BrowserConfig(max_pages=1, nice=7), guard=UrlGuard(allow=[site.origin]))
     plain = Browser(BrowserConfig(max_pages=1), guard=UrlGuard(allow=[site.origin]))
     try:
         loop.run(niced.capture(site.url("/next.html")))
-        before = {name for name, _ in _descendants(os.getpid())}
-        niced_values = {nice for name, nice in _descendants(os.getpid()) if "chrom" in name}
+        after_niced = _descendants(os.getpid())
+        of_niced = set(after_niced) - already
         loop.run(plain.capture(site.url("/next.html")))
-        after = _descendants(os.getpid())
+        after_plain = _descendants(os.getpid())
+        of_plain = set(after_plain) - already - of_niced
     finally:
         loop.run(niced.aclose())
         loop.run(plain.aclose())
-    assert any("chrom" in name for name in before)
-    assert niced_values == {min(19, own + 7)}, niced_values
-    assert {nice for name, nice in after if "chrom" in name} == {own, min(19, own + 7)}
+    assert _chromium_nice(of_niced, after_niced) == {min(19, own + 7)}
+    assert _chromium_nice(of_plain, after_plain) == {own}
