@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -123,20 +124,21 @@ def test_guard_proxy_refuses_tunnels_and_remembers_why(loop: Loop, watched: Serv
     assert watched.requests() == []
 
 
+def _slow_page() -> Iterator[bytes]:
+    """A page that takes 4 s to arrive: a capture of it holds its browser page that long."""
+    time.sleep(4)
+    yield b"<html><body>slow</body></html>"
+
+
 def test_background_captures_leave_a_page_for_urgent_work(loop: Loop) -> None:
     """Keyword-only captures (background) hold at most a quarter of a browser's capture pages
     (at least one): a match's capture starts at once behind a backlog of them."""
-    import time as _time
 
     from takedown.fetch.browser import CaptureLimits
 
-    def slow_body() -> Iterator[bytes]:
-        _time.sleep(4)
-        yield b"<html><body>slow</body></html>"
-
     def handler(request: object) -> Reply:
         if getattr(request, "path", "") == "/slow":
-            return Reply(200, content_type="text/html", chunks=slow_body())
+            return Reply(200, content_type="text/html", chunks=_slow_page())
         return Reply(200, b"<html><body>urgent</body></html>", "text/html")
 
     with ServerThread(handler) as web:
@@ -151,9 +153,9 @@ def test_background_captures_leave_a_page_for_urgent_work(loop: Loop) -> None:
                 for _ in range(3)
             ]
             await asyncio.sleep(1.0)
-            started = _time.monotonic()
+            started = time.monotonic()
             page = await browser.capture(web.url("/fast"), limits=limits)
-            took = _time.monotonic() - started
+            took = time.monotonic() - started
             waiting = sum(1 for t in backlog if not t.done())
             assert "urgent" in page.html
             await asyncio.gather(*backlog)
@@ -172,13 +174,8 @@ def test_a_rendered_poll_finds_a_page_behind_a_burst_of_captures(loop: Loop) -> 
     """Rendered polls have pages of their own: a browser-rendered source is polled on time
     while every capture page is held by slow captures; and a render builds the DOM without
     loading the page's pictures (the media stages fetch those)."""
-    import time as _time
 
     from takedown.fetch.browser import CaptureLimits
-
-    def slow_body() -> Iterator[bytes]:
-        _time.sleep(4)
-        yield b"<html><body>slow</body></html>"
 
     listing = (
         b"<html><body><ul id=l></ul><img src='/picture.jpg'><script>"
@@ -188,7 +185,7 @@ def test_a_rendered_poll_finds_a_page_behind_a_burst_of_captures(loop: Loop) -> 
     def handler(request: object) -> Reply:
         path = getattr(request, "path", "")
         if path == "/slow":
-            return Reply(200, content_type="text/html", chunks=slow_body())
+            return Reply(200, content_type="text/html", chunks=_slow_page())
         if path == "/picture.jpg":
             return Reply(200, b"not really a picture", "image/jpeg")
         return Reply(200, listing, "text/html")
@@ -205,9 +202,9 @@ def test_a_rendered_poll_finds_a_page_behind_a_burst_of_captures(loop: Loop) -> 
                 for _ in range(3)
             ]
             await asyncio.sleep(1.0)
-            started = _time.monotonic()
+            started = time.monotonic()
             rendered = await browser.render(web.url("/listing"), timeout=10)
-            took = _time.monotonic() - started
+            took = time.monotonic() - started
             waiting = sum(1 for t in burst if not t.done())
             assert "<li>fresh</li>" in rendered.html
             await asyncio.gather(*burst)
@@ -226,7 +223,6 @@ def test_a_capture_waits_for_what_scripts_fetch_after_load_but_not_forever(loop:
     """The page settles when no request has been in flight for the quiet window: a picture a
     script fetches 1.2 s after ``load`` is in the capture; a page whose request never ends is
     still captured within its budget."""
-    import time as _time
 
     from takedown.fetch.browser import CaptureLimits
 
@@ -243,7 +239,7 @@ def test_a_capture_waits_for_what_scripts_fetch_after_load_but_not_forever(loop:
 
     def hang() -> Iterator[bytes]:
         yield gif[:10]
-        _time.sleep(8)
+        time.sleep(8)
         yield gif[10:]
 
     def handler(request: object) -> Reply:
@@ -261,9 +257,9 @@ def test_a_capture_waits_for_what_scripts_fetch_after_load_but_not_forever(loop:
         limits = CaptureLimits(budget_seconds=6, settle_seconds=3.0, settle_quiet_seconds=1.5)
         try:
             page = loop.run(browser.capture(web.url("/late"), limits=limits))
-            started = _time.monotonic()
+            started = time.monotonic()
             endless_page = loop.run(browser.capture(web.url("/endless"), limits=limits))
-            took = _time.monotonic() - started
+            took = time.monotonic() - started
         finally:
             loop.run(browser.aclose())
         assert web.url("/late.gif") in {e.url for e in page.exchanges}

@@ -5,7 +5,6 @@ takedown first saw the file, on a real local site and the real worker pools."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -18,10 +17,9 @@ from fastapi.testclient import TestClient
 from takedown.config import Settings
 from takedown.pipeline.roles import Workers
 from takedown.pipeline.runtime import Runtime
-from takedown.web.app import create_app
-from tests.conftest import auth
 from tests.sites import TestWeb
 from tests.sites.media import sample_image
+from tests.support import monitoring
 from tests.support.drain import poll_now
 from tests.support.images import jpeg
 
@@ -29,35 +27,7 @@ KEYWORD = "zorblat"
 DEADLINE_S = 10.0
 
 
-@pytest.fixture
-def web() -> Iterator[TestWeb]:
-    with TestWeb(drip_interval=0.5) as w:
-        yield w
-
-
-@pytest.fixture
-def rt(tmp_path: Path, web: TestWeb) -> Iterator[Runtime]:
-    r = Runtime(
-        Settings(
-            home=tmp_path / "home",
-            fetch_allow=[web.origin],
-            fetch_total_timeout=4.0,
-            fetch_read_timeout=2.0,
-            fetch_retries=0,
-        )
-    )
-    yield r
-    r.close()
-
-
-@pytest.fixture
-def api(rt: Runtime) -> Iterator[tuple[TestClient, dict[str, str]]]:
-    from takedown.accounts.tokens import create_token
-
-    with rt.db.session() as s:
-        token = create_token(s, "officer", "t")[1]
-    with TestClient(create_app(rt.settings, rt)) as c:
-        yield c, auth(token)
+web, rt, api = monitoring.web, monitoring.rt, monitoring.api
 
 
 def _wait_for_image_detections(

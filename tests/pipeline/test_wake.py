@@ -11,21 +11,34 @@ from takedown.pipeline.queue import Queues
 from takedown.pipeline.roles import _QuietConsumer
 
 
-def test_an_enqueued_task_wakes_an_idle_worker_before_its_next_poll(tmp_path: Path) -> None:
+def _probe(tmp_path: Path) -> tuple[Queues, threading.Event]:
+    """Queues with one stage, ``probe``, whose task sets the event it returns."""
     queues = Queues(Settings(home=tmp_path), {"probe": "poll"})
     ran = threading.Event()
     queues.bind("probe", lambda item_id: ran.set())
-    # Idle workers of this consumer poll only every 60 s: only the wake-up can run the task soon.
-    consumer = _QuietConsumer(
+    return queues, ran
+
+
+def _consumer(
+    queues: Queues, wake: threading.Event, workers: int, poll: float, backoff: float
+) -> _QuietConsumer:
+    """Workers of ``probe`` whose idle poll starts every ``poll`` seconds."""
+    return _QuietConsumer(
         queues.huey["probe"],
-        wake=queues.wake("probe"),
-        workers=2,
+        wake=wake,
+        workers=workers,
         worker_type="thread",
         periodic=False,
-        initial_delay=60,
-        backoff=1,
-        max_delay=60,
+        initial_delay=poll,
+        backoff=backoff,
+        max_delay=max(poll, 0.5),
     )
+
+
+def test_an_enqueued_task_wakes_an_idle_worker_before_its_next_poll(tmp_path: Path) -> None:
+    queues, ran = _probe(tmp_path)
+    # Idle workers of this consumer poll only every 60 s: only the wake-up can run the task soon.
+    consumer = _consumer(queues, queues.wake("probe"), workers=2, poll=60, backoff=1)
     consumer.start()
     try:
         time.sleep(0.5)  # both workers found the queue empty and sleep
@@ -37,19 +50,9 @@ def test_an_enqueued_task_wakes_an_idle_worker_before_its_next_poll(tmp_path: Pa
 
 def test_a_task_from_another_process_is_still_found_by_polling(tmp_path: Path) -> None:
     """Without a wake-up (the task was queued elsewhere) the worker polls as Huey's does."""
-    queues = Queues(Settings(home=tmp_path), {"probe": "poll"})
-    ran = threading.Event()
-    queues.bind("probe", lambda item_id: ran.set())
-    consumer = _QuietConsumer(
-        queues.huey["probe"],
-        wake=threading.Event(),  # never set: as if the enqueuing process were another
-        workers=1,
-        worker_type="thread",
-        periodic=False,
-        initial_delay=0.05,
-        backoff=1.3,
-        max_delay=0.5,
-    )
+    queues, ran = _probe(tmp_path)
+    # Never set: as if the enqueuing process were another.
+    consumer = _consumer(queues, threading.Event(), workers=1, poll=0.05, backoff=1.3)
     consumer.start()
     try:
         time.sleep(0.3)

@@ -88,9 +88,9 @@ DOM_ONLY = frozenset({"image", "media", "font"})
 
 
 def background_pages(max_pages: int) -> int:
-    """Pages keyword-only captures may hold at once: a quarter of them (at least one), so the
-    captures of a burst of matches (every site's new post at once) and rendered polls find
-    the other pages free."""
+    """Pages keyword-only captures may hold at once: a quarter of the capture pages (at least
+    one), so the captures of a burst of matches (every site's new post at once) find the other
+    pages free. (In the pipeline they run in a browser of their own, of this many pages.)"""
     return max(1, max_pages // 4)
 
 
