@@ -68,8 +68,8 @@ def test_a_wave_of_slow_posts_is_spread_over_polls_without_losing_one() -> None:
 
 
 def test_a_site_slower_than_the_time_for_pages_still_makes_progress() -> None:
-    """The listing alone outlasts the poll's time for pages: each poll still begins its first
-    few posts, so a slow site is crawled, only more slowly."""
+    """The listing alone outlasts the poll's time for pages: each poll still begins a post, so
+    a slow site is crawled, only more slowly."""
 
     def handler(request: object) -> Reply:
         path = getattr(request, "path", "")
@@ -93,8 +93,8 @@ def test_a_site_slower_than_the_time_for_pages_still_makes_progress() -> None:
                 return await get_source("page").poll(spec, state, ctx)
 
         state, per_poll = SourceState(), []
-        for _ in range(6):
+        for _ in range(12):
             result = asyncio.run(poll(state))
             state = result.state
             per_poll.append(len([p for p in result.pages if "/p/" in p.url]))
-    assert per_poll[0] >= 4 and sum(per_poll) == 10, per_poll
+    assert min(per_poll[:10]) >= 1 and sum(per_poll) == 10, per_poll

@@ -42,8 +42,9 @@ _FETCH_CONCURRENCY = 8
 # Pages rendered at once by one poll (the browser keeps two pages for rendered polls): a page is
 # begun only when a page of the browser is about to be free, so the poll's time for pages holds.
 _RENDER_CONCURRENCY = 2
-# Pages a poll begins whatever its time for pages: a site slower than that still makes progress.
-_MIN_PAGES = 4
+# Post pages a poll begins whatever its time for pages: a site whose listing alone outlasts it
+# still makes progress. One: each page begun past the time delays the source's next poll.
+_MIN_PAGES = 1
 
 
 @dataclass(frozen=True)
@@ -200,7 +201,7 @@ class PollSession:
         return FetchedPage(url, response.final_url, response.text(), response.status)
 
     def _time_is_up(self) -> bool:
-        """The poll's time for pages is over, and it has begun its first few pages."""
+        """The poll's time for pages is over, and it has begun at least one page."""
         if self.stop_at is None or self._begun < _MIN_PAGES:
             return False
         return time.monotonic() >= self.stop_at
