@@ -108,6 +108,7 @@ class PollSession:
         self.budget = ctx.page_budget
         self.stop_at = time.monotonic() + ctx.page_seconds if ctx.page_seconds else None
         self._begun = 0  # post pages begun (not index pages)
+        self._took: list[float] = []  # seconds each post page took
         self.out_of_budget = False
         self._incomplete = False
         self._index_urls: set[str] = set()
@@ -183,13 +184,21 @@ class PollSession:
 
     async def fetch_page(self, url: str, *, index: bool = False) -> FetchedPage | None:
         """One HTML page over HTTP or the renderer, counted against the page budget (and not
-        begun once the poll's time for pages is up)."""
+        begun when it would not finish within the poll's time for pages)."""
         if self.budget <= 0 or (not index and self._time_is_up()):
             self.out_of_budget = self._incomplete = True
             return None
         self.budget -= 1
-        if not index:
-            self._begun += 1
+        if index:
+            return await self._fetch_page(url, index=True)
+        self._begun += 1
+        started = time.monotonic()
+        try:
+            return await self._fetch_page(url, index=False)
+        finally:
+            self._took.append(time.monotonic() - started)
+
+    async def _fetch_page(self, url: str, *, index: bool) -> FetchedPage | None:
         if self.spec.render == "browser" and self.ctx.renderer is not None:
             return await self._render(url)
         response = await self.fetch_document(url, kind="page", index=index)
@@ -201,10 +210,12 @@ class PollSession:
         return FetchedPage(url, response.final_url, response.text(), response.status)
 
     def _time_is_up(self) -> bool:
-        """The poll's time for pages is over, and it has begun at least one page."""
+        """A page begun now would not end within the poll's time for pages (judged by the
+        pages this poll has fetched so far), and the poll has begun at least one page."""
         if self.stop_at is None or self._begun < _MIN_PAGES:
             return False
-        return time.monotonic() >= self.stop_at
+        typical = sum(self._took) / len(self._took) if self._took else 0.0
+        return time.monotonic() + typical >= self.stop_at
 
     async def _render(self, url: str) -> FetchedPage | None:
         self.requests += 1
